@@ -1,0 +1,64 @@
+"""Roles and the capabilities each grants: the one declared mechanism for role checks.
+
+Views declare `@requires("capability")` (ecosystem.permissions.requires) and viewsets declare
+`required_capabilities = {action: capability}`; both resolve through CAPABILITIES below.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    CHANNEL_MANAGER = "channel_manager", _("Channel manager")
+    MARKETING_MANAGER = "marketing_manager", _("Marketing manager")
+    FINANCE = "finance", _("Finance")
+    EXECUTIVE = "executive", _("Executive")
+    PARTNER_ADMIN = "partner_admin", _("Partner administrator")
+    PARTNER_SALES = "partner_sales", _("Partner sales")
+    PARTNER_MARKETING = "partner_marketing", _("Partner marketing")
+
+
+STAFF_ROLES = frozenset(
+    {Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER, Role.FINANCE, Role.EXECUTIVE}
+)
+PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_MARKETING})
+STAFF_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in STAFF_ROLES]
+PARTNER_ROLE_CHOICES = [(role.value, role.label) for role in Role if role in PARTNER_ROLES]
+
+EVERYONE = frozenset(Role)
+
+# capability -> roles that hold it. Partner roles act only on their own organisation; the
+# selectors and services narrow what "their own" means.
+CAPABILITIES: dict[str, frozenset[str]] = {
+    "portal.use": EVERYONE,
+    "partners.view": EVERYONE,
+    "partners.view_all": STAFF_ROLES,
+    "partners.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "partners.edit_own": frozenset({Role.PARTNER_ADMIN}),
+    "members.view": EVERYONE,
+    "members.invite": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}),
+    "staff.view": STAFF_ROLES,
+    "staff.manage": frozenset({Role.ADMIN}),
+    "branding.manage": frozenset({Role.ADMIN}),
+    "security.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+    "tokens.manage_own": EVERYONE,
+}
+
+
+def has_capability(role: str | None, capability: str) -> bool:
+    if role is None:
+        return False
+    try:
+        return role in CAPABILITIES[capability]
+    except KeyError:  # a typo in a declaration must fail loudly, not deny silently
+        raise LookupError(f"Unknown capability {capability!r}") from None
+
+
+def is_staff_role(role: str | None) -> bool:
+    return role in STAFF_ROLES
+
+
+def is_partner_role(role: str | None) -> bool:
+    return role in PARTNER_ROLES

@@ -1,0 +1,16 @@
+"""URLs served on a tenant's host."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ecosystem.api.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("ecosystem.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("ecosystem.portal.urls")),
+    path("partners/", include("partners.urls")),
+]
