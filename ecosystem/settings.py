@@ -32,9 +32,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DEBUG", default=not env("DATABASE_URL"))
 TESTING = "pytest" in sys.modules
-SECRET_KEY = env("SECRET_KEY") or (
-    "embedded-default-insecure-key-change-me" if DEBUG else ""
-)
+SECRET_KEY = env("SECRET_KEY") or ("embedded-default-insecure-key-change-me" if DEBUG else "")
 if not SECRET_KEY:
     raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
 
@@ -294,6 +292,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "PartnerRoleEnum": "ecosystem.tenancy.roles.PARTNER_ROLE_CHOICES",
+        "RoleEnum": "ecosystem.tenancy.roles.Role",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -51,9 +51,7 @@ def make_member(db):
 
     def make(tenant, role, partner=None, **user_fields):
         user = UserFactory(**user_fields)
-        return MembershipFactory(
-            tenant=tenant, user=user, role=role, partner_organisation=partner
-        )
+        return MembershipFactory(tenant=tenant, user=user, role=role, partner_organisation=partner)
 
     return make
 

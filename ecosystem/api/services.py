@@ -13,7 +13,7 @@ from ecosystem.tenancy.models import hash_token
 
 from .models import ApiToken
 
-TOKEN_PREFIX = "eco_"
+TOKEN_PREFIX = "eco_"  # noqa: S105 - a public marker, not a secret
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
@@ -28,9 +28,15 @@ def create_token(*, tenant, actor, membership, name: str) -> tuple[ApiToken, str
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        tenant=tenant, membership=membership, name=name[:100], prefix=prefix, key_hash=hash_token(raw)
+        tenant=tenant,
+        membership=membership,
+        name=name[:100],
+        prefix=prefix,
+        key_hash=hash_token(raw),
     )
-    record(tenant=tenant, actor=actor, action="api_token.created", obj=token, changes={"name": name})
+    record(
+        tenant=tenant, actor=actor, action="api_token.created", obj=token, changes={"name": name}
+    )
     return token, raw
 
 

@@ -9,6 +9,7 @@ from ecosystem.permissions import HasCapability, IsTenantMember
 
 from . import selectors, services
 from .idempotency import IdempotentCreateMixin
+from .models import ApiToken
 from .serializers import ApiTokenSerializer, NewApiTokenSerializer
 
 
@@ -46,6 +47,7 @@ class ApiTokenViewSet(
 ):
     """The caller's own API tokens: list, create (the value is shown once), revoke."""
 
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset scopes
     serializer_class = ApiTokenSerializer
     permission_classes = [IsTenantMember, HasCapability]
     required_capabilities = {
@@ -55,6 +57,8 @@ class ApiTokenViewSet(
     }
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
         return selectors.tokens_of(tenant=self.request.tenant, membership=self.request.membership)
 
     @extend_schema(request=ApiTokenSerializer, responses={201: NewApiTokenSerializer})

@@ -7,7 +7,7 @@ import logging
 import traceback
 from datetime import timedelta
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from ecosystem.tenancy.context import tenant_scope
@@ -32,7 +32,10 @@ def emit(*, tenant, name: str, obj: models.Model | None = None, payload=None) ->
         object_id=str(obj.pk) if obj is not None else "",
         payload=payload or {},
     )
-    transaction.on_commit(_request_dispatch)
+    # One dispatch request per transaction, however many events it emits.
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(callback is _request_dispatch for _, callback, *_ in pending):
+        transaction.on_commit(_request_dispatch)
     return event
 
 
@@ -85,9 +88,11 @@ def dispatch_pending(*, batch_size: int = 200, now=None) -> int:
             if not events:
                 return completed
             done: dict[int, set[str]] = {}
-            for event_id, key in ListenerRun.objects.across_tenants().filter(
-                event_id__in=[event.pk for event in events]
-            ).values_list("event_id", "listener"):
+            for event_id, key in (
+                ListenerRun.objects.across_tenants()
+                .filter(event_id__in=[event.pk for event in events])
+                .values_list("event_id", "listener")
+            ):
                 done.setdefault(event_id, set()).add(key)
             for event in events:
                 with tenant_scope(event.tenant):

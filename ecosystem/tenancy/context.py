@@ -26,7 +26,8 @@ class RequestInfo:
 
 
 _tenant: ContextVar[Tenant | None] = ContextVar("tenant", default=None)
-_request_info: ContextVar[RequestInfo] = ContextVar("request_info", default=RequestInfo())
+_request_info: ContextVar[RequestInfo | None] = ContextVar("request_info", default=None)
+NO_REQUEST = RequestInfo()
 
 
 def current_tenant() -> Tenant | None:
@@ -34,7 +35,7 @@ def current_tenant() -> Tenant | None:
 
 
 def request_info() -> RequestInfo:
-    return _request_info.get()
+    return _request_info.get() or NO_REQUEST
 
 
 def _publish_tenant_setting(tenant_id: int | None) -> None:

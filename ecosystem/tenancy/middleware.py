@@ -45,7 +45,9 @@ class TenantMiddleware:
         request.tenant = None
         if request.path.startswith(HOST_INDEPENDENT_PREFIXES):
             return self.get_response(request)
-        resolved = resolve_host(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        resolved = resolve_host(
+            request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", "")
+        )
         if resolved is None:
             return HttpResponseNotFound(
                 b"Unknown host: no partner program is served at this address.",

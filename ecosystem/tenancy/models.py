@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -29,7 +30,7 @@ def validate_slug_not_reserved(value: str) -> None:
         raise ValidationError(_("“%(slug)s” is reserved; choose another."), params={"slug": value})
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create(self, email: str, password: str | None, **extra):
@@ -64,11 +65,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         ordering = ["email"]
@@ -80,7 +81,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self) -> str:
-        return (self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0])
+        return self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0]
 
 
 def tenant_logo_path(instance: Tenant, filename: str) -> str:
@@ -179,11 +180,9 @@ class Membership(TenantOwnedModel):
             models.UniqueConstraint(fields=["tenant", "user"], name="membership_one_per_tenant"),
             models.CheckConstraint(
                 condition=(
-                    Q(role__in=[r.value for r in STAFF_ROLES], partner_organisation__isnull=True)
-                    | Q(
-                        role__in=[r.value for r in PARTNER_ROLES],
-                        partner_organisation__isnull=False,
-                    )
+                    # sorted: a frozenset's order changes between runs and would churn migrations
+                    Q(role__in=sorted(STAFF_ROLES), partner_organisation__isnull=True)
+                    | Q(role__in=sorted(PARTNER_ROLES), partner_organisation__isnull=False)
                 ),
                 name="membership_partner_role_needs_organisation",
             ),

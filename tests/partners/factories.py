@@ -19,7 +19,7 @@ class PartnerOrganisationFactory(factory.django.DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     name = factory.Sequence(lambda n: f"Partner {n} Ltd")
-    website = factory.LazyAttribute(lambda o: f"https://{o.name.split()[1]}.example.com")
+    website = factory.LazyAttribute(lambda o: f"https://{o.name.split()[0].lower()}.example.com")
     partner_type = PartnerType.VAR
     country = "GB"
     status = PartnerStatus.ACTIVE

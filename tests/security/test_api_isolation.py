@@ -1,0 +1,84 @@
+"""Every API route that takes an id answers 404 for another tenant's object, and for partner
+users for another partner's object, and changes nothing."""
+
+import pytest
+
+from ecosystem.api.models import ApiToken
+from ecosystem.api.services import create_token
+from ecosystem.tenancy.roles import Role
+from partners.models import PartnerOrganisation
+from tests.partners.factories import PartnerOrganisationFactory
+
+# (route name, method, path template, body); {id} is filled with the target object's id.
+API_ID_ROUTES = [
+    ("partner-detail", "get", "/api/v1/partners/{id}/", None),
+    ("partner-detail", "patch", "/api/v1/partners/{id}/", {"name": "Hijacked"}),
+    (
+        "partner-detail",
+        "put",
+        "/api/v1/partners/{id}/",
+        {"name": "Hijacked", "partner_type": "isv", "country": "US"},
+    ),
+    ("partner-members", "get", "/api/v1/partners/{id}/members/", None),
+    (
+        "partner-members",
+        "post",
+        "/api/v1/partners/{id}/members/",
+        {"email": "spy@evil.example", "role": "partner_admin"},
+    ),
+    ("partner-invitations", "get", "/api/v1/partners/{id}/invitations/", None),
+]
+TOKEN_ROUTES = [("token-revoke", "post", "/api/v1/tokens/{id}/revoke/", None)]
+COVERED_API_ROUTES = {name for name, *_ in API_ID_ROUTES + TOKEN_ROUTES}
+
+
+def call(client, method, path, body):
+    return (
+        getattr(client, method)(path, body, format="json")
+        if body
+        else getattr(client, method)(path)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), API_ID_ROUTES)
+def test_another_tenants_partner_is_404_for_staff(
+    name, method, path, body, admin, other_tenant, api_client
+):
+    foreign = PartnerOrganisationFactory(tenant=other_tenant, name="Foreign Co")
+    response = call(api_client(admin), method, path.format(id=foreign.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    assert PartnerOrganisation.objects.for_tenant(other_tenant).get().name == "Foreign Co"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), API_ID_ROUTES)
+def test_another_partners_organisation_is_404_for_partner_users(
+    name, method, path, body, partner_admin, other_partner, api_client
+):
+    response = call(api_client(partner_admin), method, path.format(id=other_partner.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    other_partner.refresh_from_db()
+    assert other_partner.name == "Contoso Partners"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), TOKEN_ROUTES)
+def test_another_tenants_or_members_token_is_404(
+    name, method, path, body, admin, partner_sales, other_tenant, make_member, api_client
+):
+    foreign_member = make_member(other_tenant, Role.ADMIN)
+    foreign, _ = create_token(
+        tenant=other_tenant, actor=foreign_member.user, membership=foreign_member, name="foreign"
+    )
+    colleague, _ = create_token(
+        tenant=admin.tenant, actor=admin.user, membership=admin, name="admin's"
+    )
+    client = api_client(partner_sales)
+    for target in (foreign, colleague):
+        assert call(client, method, path.format(id=target.pk), body).status_code == 404
+    assert (
+        not ApiToken.objects.across_tenants()
+        .filter(pk__in=[foreign.pk, colleague.pk], revoked_at__isnull=False)
+        .exists()
+    )

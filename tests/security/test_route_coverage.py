@@ -1,0 +1,64 @@
+"""A new route without an isolation case fails here.
+
+Every named route of the tenant host is enumerated from the URL resolver. Routes that take
+an object id must have a cross-tenant (and cross-partner) case in one of the isolation
+tables; routes without ids must be listed below, saying they expose no object by id.
+"""
+
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.portal.test_isolation import ANOTHER_TENANTS_IDS
+from tests.security.test_api_isolation import COVERED_API_ROUTES
+
+THIRD_PARTY_MODULES = ("allauth.", "drf_spectacular.", "django.contrib.")
+
+ROUTES_WITHOUT_IDS = {
+    "healthz",
+    "api-root",
+    "home",
+    "theme_css",
+    "tenant_logo",
+    "team",
+    "team_invite",
+    "settings",
+    "settings_branding",
+    "settings_security",
+    "audit_log",
+    "api_tokens",
+    "partners:list",
+    "partners:create",
+    "partners:mine",
+    "partner-list",
+    "token-list",
+}
+# Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
+# shows another tenant's invitation link is 404 on this tenant's host.
+SPECIAL = {"invitation_accept"}
+
+
+def walk(patterns, namespace=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern):
+            module = getattr(entry.callback, "__module__", "")
+            if module.startswith(THIRD_PARTY_MODULES):
+                continue
+            parameters = set(entry.pattern.regex.groupindex)
+            if "format" in parameters:
+                continue  # DRF's .json suffix variants of the same routes
+            yield f"{namespace}{entry.name}", parameters
+
+
+def test_every_tenant_route_has_an_isolation_case():
+    routes = dict(walk(get_resolver("ecosystem.urls").url_patterns))
+    covered = {name for _, name, _ in ANOTHER_TENANTS_IDS} | COVERED_API_ROUTES | SPECIAL
+    missing = [
+        name
+        for name, converters in routes.items()
+        if (name not in covered if converters else name not in ROUTES_WITHOUT_IDS)
+    ]
+    assert missing == [], f"Add isolation cases for: {missing}"
+    stale = (ROUTES_WITHOUT_IDS | covered) - set(routes)
+    assert stale == set(), f"Cases for routes that no longer exist: {stale}"
