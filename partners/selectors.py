@@ -55,6 +55,28 @@ def pending_invitations(*, tenant, partner=None, staff_only: bool = False):
     return invitations
 
 
+def invitations_of(*, tenant, partner):
+    """Every invitation into one organisation, in any state (for actions that must find a
+    revoked or expired one and say so, rather than answer 404)."""
+    return (
+        Invitation.objects.for_tenant(tenant)
+        .filter(partner_organisation=partner)
+        .select_related("partner_organisation", "invited_by")
+    )
+
+
+def partner_names(*, tenant, ids) -> dict[int, str]:
+    """{id: name} of the tenant's organisations among `ids` (for showing recorded ids)."""
+    clean_ids = {value for value in ids if isinstance(value, int)}
+    if not clean_ids:
+        return {}
+    return dict(
+        PartnerOrganisation.objects.for_tenant(tenant)
+        .filter(pk__in=clean_ids)
+        .values_list("pk", "name")
+    )
+
+
 def partner_counts(*, tenant) -> dict:
     """Counts by status and by type, for the staff home."""
     rows = PartnerOrganisation.objects.for_tenant(tenant).values("status", "partner_type")

@@ -4,11 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from ecosystem.permissions import membership_of
 from ecosystem.tenancy.roles import has_capability
 
-# (label, url name, capability): navigation shown to those who hold the capability.
+# (label, url name, capability, section prefix): navigation shown to those who hold the
+# capability. The entry is highlighted on its own URL and, when given, on every path under
+# its section prefix (Settings spans several pages).
 NAVIGATION = [
-    (_("Home"), "home", "portal.use"),
-    (_("Partners"), "partners:list", "partners.view_all"),
-    (_("My organisation"), "partners:mine", "partners.edit_own"),
+    (_("Home"), "home", "portal.use", None),
+    (_("Partners"), "partners:list", "partners.view_all", None),
+    (_("My organisation"), "partners:mine", "partners.edit_own", None),
+    (_("Team"), "team", "staff.view", None),
+    (_("Audit log"), "audit_log", "audit.view", None),
+    (_("Settings"), "settings_branding", "branding.manage", "/settings/"),
 ]
 
 
@@ -17,15 +22,16 @@ def portal(request):
     membership = membership_of(request)
     navigation = []
     if membership is not None:
-        for label, url_name, capability in NAVIGATION:
+        for label, url_name, capability, section in NAVIGATION:
             if has_capability(membership.role, capability):
                 url = reverse(url_name)
+                prefix = section or url
                 navigation.append(
                     {
                         "label": label,
                         "url": url,
                         "active": request.path == url
-                        or (url != "/" and request.path.startswith(url)),
+                        or (prefix != "/" and request.path.startswith(prefix)),
                     }
                 )
     return {"tenant": tenant, "membership": membership, "navigation": navigation}

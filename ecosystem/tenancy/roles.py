@@ -36,8 +36,13 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "partners.view_all": STAFF_ROLES,
     "partners.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "partners.edit_own": frozenset({Role.PARTNER_ADMIN}),
+    # Staff edit any organisation, a partner admin only their own (selectors narrow it).
+    "partners.edit": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}),
     "members.view": EVERYONE,
     "members.invite": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}),
+    # Revoke a partner's invitations and remove its people (their own organisation for a
+    # partner admin).
+    "members.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN}),
     "staff.view": STAFF_ROLES,
     "staff.manage": frozenset({Role.ADMIN}),
     "branding.manage": frozenset({Role.ADMIN}),

@@ -130,7 +130,11 @@ def invite_member(
         actor=actor,
         action="invitation.sent",
         obj=invitation,
-        changes={"email": email, "role": role, "partner": getattr(partner_organisation, "pk", None)},
+        changes={
+            "email": email,
+            "role": role,
+            "partner": getattr(partner_organisation, "pk", None),
+        },
     )
     emit(
         tenant=tenant,
@@ -140,6 +144,8 @@ def invite_member(
     )
     link = tenant.absolute_url(reverse("invitation_accept", args=[raw_token]))
     transaction.on_commit(lambda: _send_invitation_email(tenant, invitation, actor, link))
+    # Never stored: only for a caller that delivers the link itself (seed_demo).
+    invitation.raw_token = raw_token  # type: ignore[attr-defined]
     return invitation
 
 
@@ -253,8 +259,16 @@ def accept_invitation(
 
 
 @transaction.atomic
-def update_branding(*, tenant, actor, name: str, primary_colour: str, accent_colour: str, logo=None,
-                    remove_logo: bool = False) -> Tenant:
+def update_branding(
+    *,
+    tenant,
+    actor,
+    name: str,
+    primary_colour: str,
+    accent_colour: str,
+    logo=None,
+    remove_logo: bool = False,
+) -> Tenant:
     """Change the portal's name, colours and logo (validated by the branding form)."""
     from ecosystem.audit.services import diff, snapshot
 
@@ -265,11 +279,18 @@ def update_branding(*, tenant, actor, name: str, primary_colour: str, accent_col
     if remove_logo and tenant.logo:
         tenant.logo.delete(save=False)
         changes["logo"] = ["set", None]
+    replaced = tenant.logo.name if (logo is not None and tenant.logo) else None
     if logo is not None:
         tenant.logo = logo
         changes["logo"] = ["updated", logo.name]
     tenant.save()
-    record(tenant=tenant, actor=actor, action="tenant.branding_updated", obj=tenant, changes=changes)
+    if replaced:
+        # The old file goes only once the new one is committed.
+        storage = tenant.logo.storage
+        transaction.on_commit(lambda: storage.delete(replaced))
+    record(
+        tenant=tenant, actor=actor, action="tenant.branding_updated", obj=tenant, changes=changes
+    )
     return tenant
 
 

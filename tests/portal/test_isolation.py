@@ -1,0 +1,147 @@
+"""Another tenant's ids, and for partner users another partner's ids, are plain 404s on
+every portal page and action that takes an id, and change nothing."""
+
+import pytest
+from django.urls import resolve, reverse
+
+from ecosystem.api.models import ApiToken
+from ecosystem.tenancy.models import Invitation, Membership
+from ecosystem.tenancy.roles import Role, has_capability
+from tests.partners.factories import PartnerOrganisationFactory
+
+
+@pytest.fixture
+def world(
+    tenant,
+    other_tenant,
+    partner,
+    other_partner,
+    other_partner_admin,
+    make_member,
+    invite,
+    token_for,
+):
+    foreign_admin = make_member(other_tenant, Role.ADMIN, email="admin@globex.example")
+    foreign_partner = PartnerOrganisationFactory(tenant=other_tenant, name="Globex Reseller")
+    foreign_token, _ = token_for(foreign_admin)
+    return {
+        "partner": partner,
+        "other_partner": other_partner,
+        "other_partner_member": other_partner_admin,
+        "other_partner_invitation": invite(
+            other_partner_admin, "new@contoso.example", "partner_sales", other_partner
+        ),
+        "foreign_partner": foreign_partner,
+        "foreign_partner_member": make_member(
+            other_tenant, Role.PARTNER_SALES, foreign_partner, email="rep@globex-reseller.example"
+        ),
+        "foreign_partner_invitation": invite(
+            foreign_admin, "new@globex-reseller.example", "partner_sales", foreign_partner
+        ),
+        "foreign_staff_member": make_member(other_tenant, Role.FINANCE, email="cfo@globex.example"),
+        "foreign_staff_invitation": invite(foreign_admin, "new@globex.example", "executive"),
+        "foreign_token": foreign_token,
+    }
+
+
+# (method, url name, objects whose ids make the URL)
+ANOTHER_TENANTS_IDS = [
+    ("get", "partners:detail", ["foreign_partner"]),
+    ("get", "partners:edit", ["foreign_partner"]),
+    ("post", "partners:edit", ["foreign_partner"]),
+    ("post", "partners:invite", ["foreign_partner"]),
+    ("post", "partners:invitation_revoke", ["partner", "foreign_partner_invitation"]),
+    ("post", "partners:invitation_revoke", ["foreign_partner", "foreign_partner_invitation"]),
+    ("post", "partners:member_deactivate", ["partner", "foreign_partner_member"]),
+    ("post", "partners:member_deactivate", ["foreign_partner", "foreign_partner_member"]),
+    ("post", "team_invitation_revoke", ["foreign_staff_invitation"]),
+    ("post", "team_member_deactivate", ["foreign_staff_member"]),
+    ("post", "api_token_revoke", ["foreign_token"]),
+]
+
+ANOTHER_PARTNERS_IDS = [
+    ("get", "partners:detail", ["other_partner"]),
+    ("get", "partners:edit", ["other_partner"]),
+    ("post", "partners:edit", ["other_partner"]),
+    ("post", "partners:invite", ["other_partner"]),
+    ("post", "partners:invitation_revoke", ["partner", "other_partner_invitation"]),
+    ("post", "partners:invitation_revoke", ["other_partner", "other_partner_invitation"]),
+    ("post", "partners:member_deactivate", ["partner", "other_partner_member"]),
+    ("post", "partners:member_deactivate", ["other_partner", "other_partner_member"]),
+]
+
+POST_DATA = {
+    "partners:edit": {
+        "name": "Hijacked",
+        "website": "",
+        "country": "GB",
+        "partner_type": "var",
+        "status": "active",
+    },
+    "partners:invite": {"email": "intruder@example.com", "role": "partner_admin"},
+}
+
+
+def _expected(member, url) -> int:
+    """404 for a role that may use the page at all; a role that may not is refused (403)
+    before any object is looked up, so nothing about the id leaks either way."""
+    capability = resolve(url).func.required_capability
+    return 404 if has_capability(member.role, capability) else 403
+
+
+def _assert_nothing_changed(world):
+    for key in ("foreign_partner", "other_partner"):
+        world[key].refresh_from_db()
+        assert world[key].name != "Hijacked"
+    for key in (
+        "other_partner_invitation",
+        "foreign_partner_invitation",
+        "foreign_staff_invitation",
+    ):
+        assert Invitation.objects.across_tenants().get(pk=world[key].pk).revoked_at is None
+    for key in ("other_partner_member", "foreign_partner_member", "foreign_staff_member"):
+        assert Membership.objects.across_tenants().get(pk=world[key].pk).is_active
+    assert ApiToken.objects.across_tenants().get(pk=world["foreign_token"].pk).revoked_at is None
+    assert not Invitation.objects.across_tenants().filter(email="intruder@example.com").exists()
+
+
+@pytest.mark.parametrize("actor", ["admin", "channel_manager", "partner_admin"])
+@pytest.mark.parametrize(("method", "name", "keys"), ANOTHER_TENANTS_IDS)
+def test_another_tenants_ids_are_not_found(
+    actor, method, name, keys, world, request, portal_client
+):
+    member = request.getfixturevalue(actor)
+    url = reverse(name, args=[world[key].pk for key in keys])
+    client = portal_client(member)
+    response = client.get(url) if method == "get" else client.post(url, POST_DATA.get(name, {}))
+    assert response.status_code == _expected(member, url)
+    _assert_nothing_changed(world)
+
+
+@pytest.mark.parametrize("actor", ["partner_admin", "partner_sales"])
+@pytest.mark.parametrize(("method", "name", "keys"), ANOTHER_PARTNERS_IDS)
+def test_another_partners_ids_are_not_found(
+    actor, method, name, keys, world, request, portal_client
+):
+    member = request.getfixturevalue(actor)
+    url = reverse(name, args=[world[key].pk for key in keys])
+    client = portal_client(member)
+    response = client.get(url) if method == "get" else client.post(url, POST_DATA.get(name, {}))
+    assert response.status_code == _expected(member, url)
+    _assert_nothing_changed(world)
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["partner", "other_partner_invitation"], ["partner", "other_partner_member"]],
+    ids=["invitation", "membership"],
+)
+def test_staff_cannot_reach_one_partners_people_through_another(keys, admin, world, portal_client):
+    name = (
+        "partners:invitation_revoke"
+        if keys[1].endswith("invitation")
+        else "partners:member_deactivate"
+    )
+    response = portal_client(admin).post(reverse(name, args=[world[key].pk for key in keys]))
+    assert response.status_code == 404
+    _assert_nothing_changed(world)
