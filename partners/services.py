@@ -36,9 +36,7 @@ def _save(partner: PartnerOrganisation) -> None:
         with transaction.atomic():
             partner.save()
     except IntegrityError as error:
-        raise Conflict(
-            f"A partner named “{partner.name}” already exists.", field="name"
-        ) from error
+        raise Conflict(f"A partner named “{partner.name}” already exists.", field="name") from error
 
 
 @transaction.atomic
@@ -99,3 +97,26 @@ def update_partner(
                 payload={"partner_id": partner.pk, "from": before["status"], "to": partner.status},
             )
     return partner
+
+
+@transaction.atomic
+def create_tier(*, tenant, actor, name: str, rank: int, description: str = "") -> Tier:
+    """Add a level to the tenant's program ladder; names and ranks are unique per tenant."""
+    tier = Tier(tenant=tenant, name=(name or "").strip(), rank=rank, description=description)
+    try:
+        tier.full_clean(exclude=["tenant"], validate_constraints=False)
+    except DjangoValidationError as error:
+        raise ValidationFailed(errors=error.message_dict) from error
+    try:
+        with transaction.atomic():
+            tier.save()
+    except IntegrityError as error:
+        raise Conflict("A tier with this name or rank already exists.", field="name") from error
+    record(
+        tenant=tenant,
+        actor=actor,
+        action="tier.created",
+        obj=tier,
+        changes={"name": tier.name, "rank": tier.rank},
+    )
+    return tier

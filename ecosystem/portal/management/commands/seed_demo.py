@@ -1,0 +1,505 @@
+"""`seed_demo` — a realistic demo program, written through the services.
+
+Idempotent: when the tenant exists it prints a note and the URL and changes nothing, so
+`make run` can call it every time. With `--seed S` the same program comes out every time.
+The last line of stdout is the tenant's URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.test.utils import override_settings
+
+from ecosystem.errors import DomainError
+from ecosystem.tenancy import services as tenancy_services
+from ecosystem.tenancy.management.base import command_error
+from ecosystem.tenancy.models import Membership, Tenant, User
+from ecosystem.tenancy.roles import Role
+from partners import services as partner_services
+from partners.models import PartnerOrganisation, PartnerStatus, PartnerType
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — printed on purpose: demo sign-ins
+DEFAULT_SLUG = "acme"
+DEFAULT_SEED = 2026
+
+STAFF = [
+    # (local part, full name, role); the administrator comes first and creates the tenant.
+    ("admin", "Alex Morgan", Role.ADMIN),
+    ("channel.manager", "Priya Raman", Role.CHANNEL_MANAGER),
+    ("marketing", "Tom Becker", Role.MARKETING_MANAGER),
+    ("finance", "Grace Liu", Role.FINANCE),
+    ("exec", "Daniel Okoye", Role.EXECUTIVE),
+]
+TIERS = [
+    ("Registered", 1, "Signed the partner agreement; access to the portal and deal registration."),
+    ("Silver", 2, "Trained sellers and a first closed deal; co-marketing funds on request."),
+    ("Gold", 3, "Certified practice and steady pipeline; MDF allocation and lead sharing."),
+    ("Platinum", 4, "Strategic partner: joint planning, priority leads, highest margins."),
+]
+NAME_PREFIXES = [
+    "Blue Harbor",
+    "Granite Peak",
+    "Cobalt",
+    "Redwood",
+    "Silverline",
+    "Brightpath",
+    "Ironbridge",
+    "Lakeside",
+    "Summit Ridge",
+    "Nimbus",
+    "Polaris",
+    "Kestrel",
+    "Meridian",
+    "Bluefin",
+    "Harborview",
+    "Tidewater",
+    "Evergreen",
+    "Copperleaf",
+    "Northstar",
+    "Clearwater",
+    "Highland",
+    "Oakridge",
+    "Starling",
+    "Keystone",
+    "Foxglove",
+    "Driftwood",
+    "Larkspur",
+    "Quarry Hill",
+    "Fenwick",
+    "Ashby",
+    "Marlow",
+    "Thornbury",
+    "Sable",
+    "Orchard",
+    "Juniper",
+    "Atlas",
+    "Beacon",
+    "Halcyon",
+    "Vantage",
+    "Bramble",
+]
+NAME_SUFFIXES: dict[str, list[str]] = {
+    PartnerType.GSI: ["Global Services", "Consulting Group", "Digital Partners"],
+    PartnerType.ISV: ["Software", "Labs", "Technologies"],
+    PartnerType.MSP: ["Managed Services", "IT Services", "Cloud Operations"],
+    PartnerType.VAR: ["Solutions", "Systems", "Technology Group"],
+    PartnerType.MSSP: ["Security", "Cyber Defense", "SecOps"],
+    PartnerType.REFERRAL: ["Partners", "Advisors", "Connect"],
+    PartnerType.CONSULTANT: ["Consulting", "Advisory", "Strategy"],
+}
+COUNTRIES = [
+    "US",
+    "US",
+    "US",
+    "GB",
+    "GB",
+    "DE",
+    "FR",
+    "NL",
+    "CA",
+    "AU",
+    "IN",
+    "JP",
+    "BR",
+    "SG",
+    "SE",
+    "ES",
+    "IE",
+    "ZA",
+    "MX",
+    "PL",
+]
+FIRST_NAMES = [
+    "Aisha",
+    "Ben",
+    "Carla",
+    "Dev",
+    "Elena",
+    "Felix",
+    "Hana",
+    "Ivan",
+    "Julia",
+    "Kofi",
+    "Lena",
+    "Marco",
+    "Nora",
+    "Omar",
+    "Paula",
+    "Ravi",
+    "Sofia",
+    "Theo",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Yara",
+    "Zoe",
+    "Liam",
+    "Chloe",
+    "Mateo",
+    "Ingrid",
+    "Kenji",
+    "Leila",
+    "Oscar",
+]
+LAST_NAMES = [
+    "Alvarez",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Gupta",
+    "Hoffmann",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Osei",
+    "Petrov",
+    "Quinn",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Underwood",
+    "Varga",
+    "Walsh",
+    "Yilmaz",
+    "Zhang",
+    "Silva",
+    "Murphy",
+    "Novak",
+    "Haddad",
+    "Lindqvist",
+]
+PARTNER_ROLE_ORDER = [Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_MARKETING]
+# After the ones every status needs, most partners of a real program are active.
+STATUS_WEIGHTS = {
+    PartnerStatus.ACTIVE: 6,
+    PartnerStatus.ONBOARDING: 2,
+    PartnerStatus.APPLICANT: 1,
+    PartnerStatus.SUSPENDED: 1,
+    PartnerStatus.OFFBOARDED: 1,
+}
+TIER_WEIGHTS = {"Registered": 3, "Silver": 4, "Gold": 2, "Platinum": 1}
+
+
+@dataclass
+class PartnerPlan:
+    name: str
+    domain: str
+    partner_type: str
+    status: str
+    country: str
+    tier: str | None
+    people: list[tuple[str, str, str]] = field(default_factory=list)  # local part, name, role
+
+    @property
+    def website(self) -> str:
+        return f"https://www.{self.domain}"
+
+
+def _domain_for(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".example"
+
+
+def northwind() -> PartnerPlan:
+    """The first partner is always the same, so the README can name its sign-ins."""
+    return PartnerPlan(
+        name="Northwind Systems",
+        domain="northwind.example",
+        partner_type=PartnerType.VAR,
+        status=PartnerStatus.ACTIVE,
+        country="US",
+        tier="Gold",
+        people=[
+            ("partner", "Nadia Okafor", Role.PARTNER_ADMIN),
+            ("sam.reyes", "Sam Reyes", Role.PARTNER_SALES),
+            ("mia.chen", "Mia Chen", Role.PARTNER_MARKETING),
+        ],
+    )
+
+
+def _new_person(rng: random.Random, *, taken: set[str]) -> tuple[str, str]:
+    """A name and email local part not in `taken` (one organisation's people)."""
+    while True:
+        first_name, last_name = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        local = f"{first_name}.{last_name}".lower()
+        if local not in taken:
+            return local, f"{first_name} {last_name}"
+
+
+def plan_partners(rng: random.Random, count: int) -> list[PartnerPlan]:
+    """The partners to create: every type and status while `count` allows, then a realistic
+    mix. Everything random comes from `rng`, so one seed always gives one program."""
+    first = northwind()
+    plans = [first]
+    rest = count - 1
+    types: list[str] = [t for t in PartnerType if t != first.partner_type]
+    rng.shuffle(types)
+    types += [first.partner_type]
+    types += [rng.choice(list(PartnerType)) for _ in range(max(0, rest - len(types)))]
+    types = types[:rest]
+    statuses = [s for s in PartnerStatus if s != first.status]
+    rng.shuffle(statuses)
+    statuses += rng.choices(
+        list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()), k=max(0, rest - len(statuses))
+    )
+    statuses = statuses[:rest]
+    rng.shuffle(statuses)
+
+    used_names = {first.name}
+    prefixes = NAME_PREFIXES[:]
+    rng.shuffle(prefixes)
+    for index, (partner_type, status) in enumerate(zip(types, statuses, strict=True)):
+        prefix = prefixes[index % len(prefixes)]
+        name = f"{prefix} {rng.choice(NAME_SUFFIXES[partner_type])}"
+        number = 2
+        while name in used_names:
+            name = f"{prefix} {rng.choice(NAME_SUFFIXES[partner_type])} {number}"
+            number += 1
+        used_names.add(name)
+        tier = None
+        if status in {PartnerStatus.ACTIVE, PartnerStatus.SUSPENDED}:
+            tier = rng.choices(list(TIER_WEIGHTS), weights=list(TIER_WEIGHTS.values()))[0]
+        elif status == PartnerStatus.ONBOARDING:
+            tier = "Registered"
+        plan = PartnerPlan(
+            name=name,
+            domain=_domain_for(name),
+            partner_type=partner_type,
+            status=status,
+            country=rng.choice(COUNTRIES),
+            tier=tier,
+        )
+        for role in PARTNER_ROLE_ORDER[: rng.choice([1, 2, 2, 3, 3])]:
+            local, full_name = _new_person(rng, taken={local for local, _, _ in plan.people})
+            plan.people.append((local, full_name, role))
+        plans.append(plan)
+    return plans
+
+
+class Command(BaseCommand):
+    help = "Create a realistic demo partner program (idempotent: an existing tenant is kept)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tenant", default=DEFAULT_SLUG, help="Slug (default acme).")
+        parser.add_argument("--partners", type=int, default=12, help="How many (default 12).")
+        parser.add_argument(
+            "--deals", type=int, default=None, help="Accepted; deals arrive with a later release."
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same data)."
+        )
+
+    def handle(self, *args, **options) -> None:
+        slug = options["tenant"].strip().lower()
+        if options["partners"] < 1:
+            raise CommandError("--partners must be at least 1.")
+        if options["deals"] is not None and options["deals"] < 0:
+            raise CommandError("--deals cannot be negative.")
+        existing = Tenant.objects.filter(slug=slug).first()
+        if existing is not None:
+            self.stdout.write(f"Tenant “{slug}” already exists; the demo data was left as it is.")
+            self.stdout.write(existing.get_base_url() + "/")
+            return
+
+        rng = random.Random(options["seed"])
+        plans = plan_partners(rng, options["partners"])
+        # One hash for every demo person: hashing dozens of passwords would take seconds.
+        self.password_hash = make_password(DEMO_PASSWORD)
+        # In the embedded default every event's dispatch runs in process and Celery logs
+        # each one; a hundred "Task succeeded" lines would bury the sign-ins.
+        task_log = logging.getLogger("celery.app.trace")
+        task_log_level = task_log.level
+        task_log.setLevel(logging.WARNING)
+        try:
+            # Demo addresses are not real inboxes: invitation emails are not sent.
+            with (
+                override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+                transaction.atomic(),
+            ):
+                tenant = self.seed(slug=slug, plans=plans, rng=rng)
+        except DomainError as error:
+            raise command_error(error) from error
+        finally:
+            task_log.setLevel(task_log_level)
+
+        self.report(tenant, plans, options["deals"])
+
+    # --- writing -----------------------------------------------------------------------------
+
+    def seed(self, *, slug: str, plans: list[PartnerPlan], rng: random.Random) -> Tenant:
+        staff_domain = f"{slug}.example"
+        admin_local, admin_name, _ = STAFF[0]
+        tenant, admin = tenancy_services.create_tenant(
+            slug=slug,
+            name="Acme Cloud"
+            if slug == DEFAULT_SLUG
+            else f"{slug.replace('-', ' ').title()} Cloud",
+            admin_email=f"{admin_local}@{staff_domain}",
+            admin_password=DEMO_PASSWORD,
+        )
+        if not admin.full_name:
+            admin.full_name = admin_name
+            admin.save(update_fields=["full_name"])
+        admin_membership = Membership.objects.for_tenant(tenant).get(user=admin)
+        tenancy_services.update_branding(
+            tenant=tenant,
+            actor=admin,
+            name=tenant.name,
+            primary_colour="#4338ca",
+            accent_colour="#0f766e",
+        )
+        tiers = {
+            name: partner_services.create_tier(
+                tenant=tenant, actor=admin, name=name, rank=rank, description=description
+            )
+            for name, rank, description in TIERS
+        }
+
+        staff = {Role.ADMIN: admin_membership}
+        for local, full_name, role in STAFF[1:]:
+            staff[role] = self.join(
+                tenant,
+                inviter=admin_membership,
+                email=f"{local}@{staff_domain}",
+                full_name=full_name,
+                role=role,
+            )
+        channel_manager = staff[Role.CHANNEL_MANAGER]
+
+        partners: list[tuple[PartnerPlan, PartnerOrganisation, Membership]] = []
+        for plan in plans:
+            partner = self.create_partner(tenant, channel_manager.user, plan, tiers)
+            # The vendor invites a partner's administrator (always the first person), who
+            # then invites the colleagues.
+            partner_admin: Membership | None = None
+            for person_local, person_name, person_role in plan.people:
+                membership = self.join(
+                    tenant,
+                    inviter=partner_admin or channel_manager,
+                    email=f"{person_local}@{plan.domain}",
+                    full_name=person_name,
+                    role=person_role,
+                    partner=partner,
+                )
+                partner_admin = partner_admin or membership
+            assert partner_admin is not None
+            partners.append((plan, partner, partner_admin))
+
+        # A few invitations still waiting for an answer, and one withdrawn.
+        tenancy_services.invite_member(
+            tenant=tenant,
+            actor=admin,
+            actor_membership=admin_membership,
+            email=f"new.hire@{staff_domain}",
+            role=Role.CHANNEL_MANAGER,
+        )
+        withdrawn = tenancy_services.invite_member(
+            tenant=tenant,
+            actor=admin,
+            actor_membership=admin_membership,
+            email=f"contractor@{staff_domain}",
+            role=Role.MARKETING_MANAGER,
+        )
+        tenancy_services.revoke_invitation(tenant=tenant, actor=admin, invitation=withdrawn)
+        growing = [
+            entry for entry in partners if entry[0].status in {"onboarding", "applicant", "active"}
+        ]
+        for plan, partner, partner_admin in rng.sample(growing, k=min(3, len(growing))):
+            local, _ = _new_person(rng, taken={local for local, _, _ in plan.people})
+            email = f"{local}@{plan.domain}"
+            tenancy_services.invite_member(
+                tenant=tenant,
+                actor=partner_admin.user,
+                actor_membership=partner_admin,
+                email=email,
+                role=Role.PARTNER_SALES,
+                partner_organisation=partner,
+            )
+        return tenant
+
+    def join(
+        self,
+        tenant,
+        *,
+        inviter: Membership,
+        email: str,
+        full_name: str,
+        role: str,
+        partner: PartnerOrganisation | None = None,
+    ) -> Membership:
+        """Invite a person and accept as them. A person who already has an account (from
+        another tenant's demo) joins with it and keeps their password."""
+        invitation = tenancy_services.invite_member(
+            tenant=tenant,
+            actor=inviter.user,
+            actor_membership=inviter,
+            email=email,
+            role=role,
+            partner_organisation=partner,
+        )
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User(email=email, full_name=full_name, password=self.password_hash)
+            user.save()
+        return tenancy_services.accept_invitation(
+            tenant=tenant,
+            raw_token=invitation.raw_token,  # type: ignore[attr-defined]
+            user=user,
+        )
+
+    @staticmethod
+    def create_partner(tenant, actor, plan: PartnerPlan, tiers) -> PartnerOrganisation:
+        """Create the partner and walk it through its lifecycle to its planned status, so
+        the audit log and the events tell its story."""
+        initial = PartnerStatus.APPLICANT if plan.status == "applicant" else "onboarding"
+        partner = partner_services.create_partner(
+            tenant=tenant,
+            actor=actor,
+            data={
+                "name": plan.name,
+                "website": plan.website,
+                "partner_type": plan.partner_type,
+                "country": plan.country,
+                "status": initial,
+                "tier": tiers["Registered"] if plan.status == "onboarding" else None,
+            },
+        )
+        steps: list[dict] = []
+        if plan.status in {"active", "suspended", "offboarded"}:
+            steps.append({"status": PartnerStatus.ACTIVE, "tier": tiers[plan.tier or "Registered"]})
+        if plan.status == "suspended":
+            steps.append({"status": PartnerStatus.SUSPENDED})
+        if plan.status == "offboarded":
+            steps.append({"status": PartnerStatus.OFFBOARDED, "tier": None})
+        for data in steps:
+            partner = partner_services.update_partner(
+                tenant=tenant, actor=actor, partner_id=partner.pk, data=data
+            )
+        return partner
+
+    # --- output ------------------------------------------------------------------------------
+
+    def report(self, tenant: Tenant, plans: list[PartnerPlan], deals: int | None) -> None:
+        write = self.stdout.write
+        write(f"Created the demo program “{tenant.name}” with {len(plans)} partners.")
+        if deals is not None:
+            write(f"--deals {deals}: deal registration is not available yet; no deals created.")
+        write("Invitation emails were not sent (demo addresses).")
+        write(f"Sign in with password {DEMO_PASSWORD}:")
+        for staff_local, _, staff_role in STAFF:
+            write(f"  {staff_local}@{tenant.slug}.example".ljust(42) + staff_role.label)
+        first = plans[0]
+        for local, _, role in first.people:
+            write(f"  {local}@{first.domain}".ljust(42) + f"{Role(role).label}, {first.name}")
+        write(tenant.get_base_url() + "/")
