@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from ecosystem.errors import DomainError
 from ecosystem.permissions import requires
+from ecosystem.portal import actions
 from ecosystem.portal.forms import add_domain_error
 from ecosystem.tenancy import services as tenancy_services
 
@@ -167,18 +168,7 @@ def invitation_revoke(request, pk, invitation_pk):
     invitation = get_object_or_404(
         selectors.invitations_of(tenant=request.tenant, partner=partner), pk=invitation_pk
     )
-    try:
-        tenancy_services.revoke_invitation(
-            tenant=request.tenant, actor=request.user, invitation=invitation
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("The invitation for %(email)s was revoked; its link no longer works.")
-            % {"email": invitation.email},
-        )
+    actions.revoke_invitation(request, invitation)
     return _people_response(request, partner)
 
 
@@ -191,16 +181,5 @@ def member_deactivate(request, pk, membership_pk):
     member = get_object_or_404(
         selectors.members_of(tenant=request.tenant, partner=partner), pk=membership_pk
     )
-    try:
-        tenancy_services.deactivate_membership(
-            tenant=request.tenant, actor=request.user, membership_id=member.pk
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("%(name)s no longer has access to the portal.")
-            % {"name": member.user.get_full_name()},
-        )
+    actions.deactivate_member(request, member)
     return _people_response(request, partner)

@@ -23,7 +23,7 @@ from ecosystem.tenancy.models import Invitation
 from partners import selectors as partner_selectors
 from partners.models import PartnerStatus, PartnerType
 
-from . import labels, selectors
+from . import actions, labels, selectors
 from .forms import (
     AcceptInvitationForm,
     ApiTokenForm,
@@ -187,18 +187,7 @@ def team_invite(request):
 @require_POST
 def team_invitation_revoke(request, pk):
     invitation = get_object_or_404(selectors.staff_invitations(tenant=request.tenant), pk=pk)
-    try:
-        tenancy_services.revoke_invitation(
-            tenant=request.tenant, actor=request.user, invitation=invitation
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            gettext("The invitation for %(email)s was revoked; its link no longer works.")
-            % {"email": invitation.email},
-        )
+    actions.revoke_invitation(request, invitation)
     return redirect("team")
 
 
@@ -206,18 +195,7 @@ def team_invitation_revoke(request, pk):
 @require_POST
 def team_member_deactivate(request, pk):
     member = get_object_or_404(selectors.team_members(tenant=request.tenant), pk=pk)
-    try:
-        tenancy_services.deactivate_membership(
-            tenant=request.tenant, actor=request.user, membership_id=member.pk
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            gettext("%(name)s no longer has access to the portal.")
-            % {"name": member.user.get_full_name()},
-        )
+    actions.deactivate_member(request, member)
     return redirect("team")
 
 
