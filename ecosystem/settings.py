@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "ecosystem.audit",
     "ecosystem.outbox",
     "ecosystem.scheduling",
+    "ecosystem.notifications",
     "ecosystem.api",
     "ecosystem.portal",
     "partners",
