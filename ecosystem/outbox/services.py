@@ -32,11 +32,34 @@ def emit(*, tenant, name: str, obj: models.Model | None = None, payload=None) ->
         object_id=str(obj.pk) if obj is not None else "",
         payload=payload or {},
     )
+    _request_dispatch_on_commit()
+    return event
+
+
+def emit_many(*, tenant, name: str, items: list[tuple[models.Model, dict]]) -> int:
+    """Record one event per (object, payload) in a single insert, for set-based services."""
+    OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(
+                tenant=tenant,
+                name=name,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                payload=payload,
+            )
+            for obj, payload in items
+        ]
+    )
+    if items:
+        _request_dispatch_on_commit()
+    return len(items)
+
+
+def _request_dispatch_on_commit() -> None:
     # One dispatch request per transaction, however many events it emits.
     pending = getattr(connection, "run_on_commit", [])
     if not any(callback is _request_dispatch for _, callback, *_ in pending):
         transaction.on_commit(_request_dispatch)
-    return event
 
 
 def _request_dispatch() -> None:

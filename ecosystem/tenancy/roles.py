@@ -49,6 +49,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "security.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
     "tokens.manage_own": EVERYONE,
+    # Every member reads the tier program (partners must see what each tier gives and
+    # needs); staff who run the program change it.
+    "tiers.view": EVERYONE,
+    "tiers.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
 }
 
 

@@ -253,7 +253,11 @@ def accept_invitation(
         tenant=tenant,
         name="membership.created",
         obj=membership,
-        payload={"user_id": user.pk, "role": membership.role},
+        payload={
+            "user_id": user.pk,
+            "role": membership.role,
+            "partner_id": membership.partner_organisation_id,
+        },
     )
     return membership
 
@@ -322,4 +326,14 @@ def deactivate_membership(*, tenant, actor, membership_id: int) -> Membership:
         membership.is_active = False
         membership.save(update_fields=["is_active"])
         record(tenant=tenant, actor=actor, action="membership.deactivated", obj=membership)
+        emit(
+            tenant=tenant,
+            name="membership.deactivated",
+            obj=membership,
+            payload={
+                "user_id": membership.user_id,
+                "role": membership.role,
+                "partner_id": membership.partner_organisation_id,
+            },
+        )
     return membership

@@ -27,7 +27,17 @@ API_ID_ROUTES = [
         {"email": "spy@evil.example", "role": "partner_admin"},
     ),
     ("partner-invitations", "get", "/api/v1/partners/{id}/invitations/", None),
+    ("partner-tier-progress", "get", "/api/v1/partners/{id}/tier-progress/", None),
+    ("partner-tier-history", "get", "/api/v1/partners/{id}/tier-history/", None),
+    (
+        "partner-tier-override",
+        "post",
+        "/api/v1/partners/{id}/tier-override/",
+        {"tier": 1, "reason": "x", "expires_on": "2099-01-01"},
+    ),
+    ("partner-tier-override", "delete", "/api/v1/partners/{id}/tier-override/", None),
 ]
+STAFF_ONLY_ROUTES = {"partner-tier-override"}
 TOKEN_ROUTES = [("token-revoke", "post", "/api/v1/tokens/{id}/revoke/", None)]
 COVERED_API_ROUTES = {name for name, *_ in API_ID_ROUTES + TOKEN_ROUTES}
 
@@ -54,10 +64,17 @@ def test_another_tenants_partner_is_404_for_staff(
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "method", "path", "body"), API_ID_ROUTES)
 def test_another_partners_organisation_is_404_for_partner_users(
-    name, method, path, body, partner_admin, other_partner, api_client
+    name, method, path, body, partner_admin, partner, other_partner, api_client
 ):
-    response = call(api_client(partner_admin), method, path.format(id=other_partner.pk), body)
-    assert response.status_code == 404, (name, method, response.status_code)
+    client = api_client(partner_admin)
+    response = call(client, method, path.format(id=other_partner.pk), body)
+    if name in STAFF_ONLY_ROUTES:
+        # Refused by role before any lookup: the same answer as for their own organisation,
+        # so it reveals nothing about the other one.
+        own = call(client, method, path.format(id=partner.pk), body)
+        assert response.status_code == own.status_code == 403, (name, method)
+    else:
+        assert response.status_code == 404, (name, method, response.status_code)
     other_partner.refresh_from_db()
     assert other_partner.name == "Contoso Partners"
 

@@ -30,6 +30,8 @@ ROUTES_WITHOUT_IDS = {
     "partners:mine",
     "partner-list",
     "token-list",
+    "tier-simulate",
+    "tier-publish",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
