@@ -1,10 +1,20 @@
 """Reads of partner organisations, applying the reader's visibility."""
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q
 
+from ecosystem.audit.models import AuditEntry
 from ecosystem.tenancy.models import Invitation, Membership
+from ecosystem.tenancy.roles import STAFF_ROLES
 
-from .models import PartnerOrganisation, Tier
+from .models import (
+    PartnerOrganisation,
+    PartnerSpecialisation,
+    PartnerStatus,
+    PartnerStatusChange,
+    Specialisation,
+    Tier,
+)
 
 
 def partners_visible_to(*, tenant, membership):
@@ -17,10 +27,53 @@ def partners_visible_to(*, tenant, membership):
     return partners
 
 
-def partner_list(*, tenant, membership, search: str = "", partner_type: str = "", status: str = ""):
-    """The directory: visible organisations with member counts, filtered."""
-    partners = partners_visible_to(tenant=tenant, membership=membership).annotate(
-        member_count=Count("memberships", filter=Q(memberships__is_active=True))
+SORTS: dict[str, list] = {
+    "name": ["name"],
+    "newest": ["-created_at", "name"],
+    # Highest tier first; untiered partners last.
+    "tier": [F("tier__rank").desc(nulls_last=True), "name"],
+}
+
+
+def json_list_contains(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` holds `value`, on PostgreSQL (containment, indexable)
+    and on SQLite (the embedded default has no JSON containment: match the quoted item)."""
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__contains": f'"{value}"'})
+
+
+def _as_id(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
+def partner_list(
+    *,
+    tenant,
+    membership,
+    search: str = "",
+    partner_type: str = "",
+    status: str = "",
+    tier: str = "",
+    country: str = "",
+    channel_manager: str = "",
+    specialisation: str = "",
+    region: str = "",
+    sort: str = "name",
+):
+    """The staff directory: visible organisations with member counts, filtered and sorted.
+
+    Filter values that cannot match (a non-numeric id, an unknown code) give no rows rather
+    than an error. `tier=none` finds untiered partners.
+    """
+    partners = (
+        partners_visible_to(tenant=tenant, membership=membership)
+        .select_related("channel_manager__user")
+        .annotate(member_count=Count("memberships", filter=Q(memberships__is_active=True)))
     )
     if search:
         partners = partners.filter(Q(name__icontains=search) | Q(website__icontains=search))
@@ -28,6 +81,159 @@ def partner_list(*, tenant, membership, search: str = "", partner_type: str = ""
         partners = partners.filter(partner_type=partner_type)
     if status:
         partners = partners.filter(status=status)
+    if country:
+        partners = partners.filter(country=country.upper()[:2])
+    if tier == "none":
+        partners = partners.filter(tier__isnull=True)
+    elif tier:
+        partners = partners.filter(tier_id=_as_id(tier))
+    if channel_manager:
+        partners = partners.filter(channel_manager_id=_as_id(channel_manager))
+    if specialisation:
+        partners = partners.filter(
+            pk__in=PartnerSpecialisation.objects.for_tenant(tenant)
+            .filter(specialisation_id=_as_id(specialisation))
+            .values("partner_id")
+        )
+    if region:
+        partners = partners.filter(json_list_contains("regions", region))
+    return partners.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+def partner_export_rows(*, tenant, membership, filters: dict):
+    """The filtered directory for CSV export, streamed in chunks with specialisation names
+    prefetched per chunk: a bounded number of queries however many partners there are."""
+    return (
+        partner_list(tenant=tenant, membership=membership, **filters)
+        .annotate(
+            specialisation_count=Count("partnerspecialisation", distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "specialisations",
+                queryset=Specialisation.objects.for_tenant(tenant).order_by("name"),
+            )
+        )
+    )
+
+
+def partner_page(*, tenant, membership, pk):
+    """One visible organisation with what its page shows in the same few queries."""
+    return (
+        partners_visible_to(tenant=tenant, membership=membership)
+        .select_related("channel_manager__user", "primary_contact__user")
+        .prefetch_related(
+            Prefetch(
+                "specialisations",
+                queryset=Specialisation.objects.for_tenant(tenant).order_by("name"),
+            )
+        )
+        .filter(pk=pk)
+    )
+
+
+def status_history(*, tenant, partner, limit: int = 20):
+    """The partner's lifecycle changes, newest first, with who made them."""
+    return (
+        PartnerStatusChange.objects.for_tenant(tenant)
+        .filter(partner=partner)
+        .select_related("changed_by")
+        .order_by("-changed_at", "-id")[:limit]
+    )
+
+
+def recent_activity(*, tenant, partner, limit: int = 15):
+    """The partner's own audit entries, newest first (one query)."""
+    return (
+        AuditEntry.objects.for_tenant(tenant)
+        .filter(
+            object_type=PartnerOrganisation._meta.label_lower,
+            object_id=str(partner.pk),
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def channel_manager_choices(*, tenant):
+    """Active staff memberships: who may manage partners' relationships."""
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(is_active=True, role__in=sorted(STAFF_ROLES))
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def contact_choices(*, tenant, partner):
+    """The organisation's active people (a primary contact is one of them)."""
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(is_active=True, partner_organisation=partner)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def specialisations(*, tenant):
+    return Specialisation.objects.for_tenant(tenant).order_by("name")
+
+
+def specialisations_with_counts(*, tenant):
+    """The catalogue with how many partners hold each specialisation."""
+    return specialisations(tenant=tenant).annotate(
+        partner_count=Count("partnerspecialisation", distinct=True)
+    )
+
+
+def listed_partners(
+    *,
+    tenant,
+    region: str = "",
+    country: str = "",
+    partner_type: str = "",
+    specialisation: str = "",
+    tier: str = "",
+):
+    """Partners in the public locator and the partner directory: opted in and active.
+
+    A filter only matches partners that chose to show that field: filtering by an unlisted
+    field must not reveal it.
+    """
+    partners = (
+        PartnerOrganisation.objects.for_tenant(tenant)
+        .filter(is_listed=True, status=PartnerStatus.ACTIVE)
+        .select_related("tier")
+        .prefetch_related(
+            Prefetch(
+                "specialisations",
+                queryset=Specialisation.objects.for_tenant(tenant).order_by("name"),
+            )
+        )
+    )
+    if partner_type:
+        partners = partners.filter(partner_type=partner_type)
+    if region:
+        partners = partners.filter(
+            json_list_contains("listed_fields", "regions") & json_list_contains("regions", region)
+        )
+    if country:
+        code = country.upper()[:2]
+        partners = partners.filter(
+            json_list_contains("listed_fields", "countries_served"),
+            countries_served__contains=code,
+        )
+    if specialisation:
+        partners = partners.filter(
+            json_list_contains("listed_fields", "specialisations"),
+            pk__in=PartnerSpecialisation.objects.for_tenant(tenant)
+            .filter(specialisation_id=_as_id(specialisation))
+            .values("partner_id"),
+        )
+    if tier:
+        partners = partners.filter(
+            json_list_contains("listed_fields", "tier"), tier_id=_as_id(tier)
+        )
     return partners.order_by("name")
 
 

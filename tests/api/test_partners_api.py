@@ -167,7 +167,9 @@ class TestListAndVisibility:
 class TestUpdate:
     def test_staff_update_records_changed_fields(self, admin, partner, api_client):
         response = api_client(admin).patch(
-            f"/api/v1/partners/{partner.pk}/", {"status": "suspended"}, format="json"
+            f"/api/v1/partners/{partner.pk}/",
+            {"status": "suspended", "status_reason": "Agreement lapsed."},
+            format="json",
         )
         assert response.status_code == 200
         entry = AuditEntry.objects.for_tenant(admin.tenant).get(action="partner.updated")

@@ -1,6 +1,6 @@
 import factory
 
-from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
+from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Specialisation, Tier
 from tests.tenancy.factories import TenantFactory
 
 
@@ -23,3 +23,11 @@ class PartnerOrganisationFactory(factory.django.DjangoModelFactory):
     partner_type = PartnerType.VAR
     country = "GB"
     status = PartnerStatus.ACTIVE
+
+
+class SpecialisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialisation
+
+    tenant = factory.SubFactory(TenantFactory)
+    name = factory.Sequence(lambda n: f"Specialisation {n}")
