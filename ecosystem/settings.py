@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "ecosystem.portal.context_processors.portal",
+                "ecosystem.notifications.context_processors.notifications",
             ],
         },
     },
@@ -294,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartnerRoleEnum": "ecosystem.tenancy.roles.PARTNER_ROLE_CHOICES",
         "RoleEnum": "ecosystem.tenancy.roles.Role",
+        "PartnerStatusEnum": "partners.models.PartnerStatus",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

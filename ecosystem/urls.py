@@ -13,4 +13,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("ecosystem.portal.urls")),
     path("partners/", include("partners.urls")),
+    path("", include("partners.tier_urls")),
+    path("locator/", include("partners.locator_urls")),
 ]

@@ -1,5 +1,7 @@
 """The partners app's reactions to domain events."""
 
+from django.utils.translation import gettext as _
+
 from ecosystem.outbox.registry import listener
 
 from . import tiers
@@ -33,3 +35,56 @@ def reevaluate_everyone(event) -> None:
 def book_nightly_evaluation(event) -> None:
     tiers.schedule_nightly_evaluation(tenant=event.tenant)
 
+
+@listener("partner.tier_changed")
+def tell_partner_and_manager(event) -> None:
+    """The partner's administrators and its channel manager hear of every tier change
+    (in the portal and by email). Runs once per event: the outbox records it."""
+    from django.urls import reverse
+
+    from ecosystem.notifications.selectors import channel_managers_for, partner_admins
+    from ecosystem.notifications.services import notify
+
+    from .models import PartnerOrganisation, Tier, TierChange
+
+    tenant = event.tenant
+    partner = (
+        PartnerOrganisation.objects.for_tenant(tenant)
+        .filter(pk=event.payload.get("partner_id"))
+        .first()
+    )
+    if partner is None:
+        return
+    names = dict(
+        Tier.objects.for_tenant(tenant)
+        .filter(pk__in=[event.payload.get("from_tier_id"), event.payload.get("to_tier_id")])
+        .values_list("pk", "name")
+    )
+    before = names.get(event.payload.get("from_tier_id"), _("no tier"))
+    after = names.get(event.payload.get("to_tier_id"), _("no tier"))
+    kind = event.payload.get("kind")
+    due = event.payload.get("demotion_due_on")
+    words = {"partner": partner.name, "before": before, "after": after, "due": due}
+    titles = {
+        TierChange.Kind.PROMOTION: _("%(partner)s moved up to %(after)s"),
+        TierChange.Kind.DEMOTION: _("%(partner)s moved from %(before)s to %(after)s"),
+        TierChange.Kind.DEMOTION_PENDING: _(
+            "%(partner)s no longer meets %(before)s: it moves down on %(due)s unless it requalifies"
+        ),
+        TierChange.Kind.DEMOTION_CANCELLED: _("%(partner)s requalified for %(before)s"),
+        TierChange.Kind.OVERRIDE: _("%(partner)s was set to %(after)s by the vendor"),
+        TierChange.Kind.OVERRIDE_ENDED: _("%(partner)s's tier override ended; now %(after)s"),
+    }
+    title = titles.get(kind, _("%(partner)s's tier changed")) % words
+    url = reverse("partners:detail", args=[partner.pk])
+    recipients = partner_admins(tenant=tenant, partner=partner) + channel_managers_for(
+        tenant=tenant, partner=partner
+    )
+    notify(
+        tenant=tenant,
+        recipients=recipients,
+        kind="partner.tier_changed",
+        title=title,
+        body=_("See the partner's page for the requirements behind this change."),
+        url=url,
+    )

@@ -300,7 +300,7 @@ def _rank(rule_or_tier) -> int:
 @dataclass
 class Decision:
     partner: PartnerOrganisation
-    kind: str | None  # a TierChange.Kind, or None when nothing moved
+    kind: str  # a TierChange.Kind
     from_tier_id: int | None
     to_tier_id: int | None
     outcomes: list[TierOutcome] = field(default_factory=list)
@@ -431,7 +431,8 @@ def evaluate_partners(
     evaluated = all_partners.update(tier_evaluated_at=now)
     summary = EvaluationSummary(evaluated=evaluated)
     for decision in decisions:
-        summary.changes[decision.kind] = summary.changes.get(decision.kind, 0) + 1
+        kind = str(decision.kind)
+        summary.changes[kind] = summary.changes.get(kind, 0) + 1
     return summary
 
 
@@ -699,6 +700,7 @@ def progress_for(*, tenant, partner) -> dict:
                     "threshold": outcome.rule.threshold,
                     "passed": outcome.passed,
                     "gap": gap_text(outcome, currency),
+                    "percent": _percent(outcome),
                 }
             )
         missing = [gap_text(o, currency) for o in next_outcome.outcomes if not o.passed]
@@ -726,6 +728,16 @@ def progress_for(*, tenant, partner) -> dict:
         "demotion_due_on": partner.demotion_due_on,
         "override": active_override(tenant=tenant, partner=partner),
     }
+
+
+def _percent(outcome: RequirementOutcome) -> int:
+    """How far along a "reach at least" requirement is, for a progress bar (0–100)."""
+    if outcome.passed:
+        return 100
+    threshold = outcome.rule.threshold
+    if outcome.rule.comparator not in (Comparator.GTE, Comparator.GT) or threshold <= 0:
+        return 0
+    return max(0, min(99, int(outcome.value * 100 / threshold)))
 
 
 def _join(items: list[str]) -> str:
@@ -888,3 +900,45 @@ def schedule_nightly_evaluation(*, tenant, now: datetime | None = None) -> None:
         key=f"nightly:{due.date().isoformat()}",
         due_at=due,
     )
+
+
+# --- Drafts for the simulator page ----------------------------------------------------------
+
+
+def open_draft(*, tenant, actor):
+    """The person's open draft, or a new one copied from the published rules."""
+    from .models import TierRuleDraft
+
+    draft = (
+        TierRuleDraft.objects.for_tenant(tenant)
+        .filter(created_by=actor, published_at__isnull=True, discarded_at__isnull=True)
+        .first()
+    )
+    if draft is None:
+        draft = TierRuleDraft.objects.create(
+            tenant=tenant, created_by=actor, rules=rules_to_json(load_rules(tenant=tenant))
+        )
+    return draft
+
+
+def save_draft(*, tenant, actor, draft, data) -> list[TierRule]:
+    """Validate and keep a draft's rules; returns them ready to simulate."""
+    rules = rules_from_json(tenant=tenant, data=data)
+    draft.rules = rules_to_json(rules)
+    draft.save(update_fields=["rules", "updated_at"])
+    return rules
+
+
+@transaction.atomic
+def publish_draft(*, tenant, actor, draft) -> EvaluationSummary:
+    """Publish a draft: it becomes the rules and every partner is re-evaluated."""
+    rules = rules_from_json(tenant=tenant, data=draft.rules)
+    summary = publish_rules(tenant=tenant, actor=actor, rules=rules)
+    draft.published_at = timezone.now()
+    draft.save(update_fields=["published_at", "updated_at"])
+    return summary
+
+
+def discard_draft(*, tenant, actor, draft) -> None:
+    draft.discarded_at = timezone.now()
+    draft.save(update_fields=["discarded_at", "updated_at"])

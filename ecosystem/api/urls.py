@@ -1,22 +1,26 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partners.api import PartnerViewSet
+from ecosystem.notifications.api import NotificationViewSet
+from partners import tier_engine_api
+from partners.api import PartnerViewSet, SpecialisationViewSet
+from partners.tier_api import TierProgramView, TierRequirementViewSet, TierViewSet
 
 from .views import ApiTokenViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("partners", PartnerViewSet, basename="partner")
 router.register("tokens", ApiTokenViewSet, basename="token")
+router.register("specialisations", SpecialisationViewSet, basename="specialisation")
+router.register("tiers", TierViewSet, basename="tier")
+router.register("tier-requirements", TierRequirementViewSet, basename="tier-requirement")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
-
-# --- Tier engine (before the router, so tiers/simulate/ is not read as a tier id)
-from partners import tier_engine_api  # noqa: E402
-
+# Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
     path("tiers/simulate/", tier_engine_api.TierSimulateView.as_view(), name="tier-simulate"),
     path("tiers/publish/", tier_engine_api.TierPublishView.as_view(), name="tier-publish"),
+    path("tier-program/", TierProgramView.as_view(), name="tier-program"),
     path(
         "partners/<int:pk>/tier-progress/",
         tier_engine_api.TierProgressView.as_view(),
@@ -32,5 +36,5 @@ urlpatterns = [
         tier_engine_api.TierOverrideView.as_view(),
         name="partner-tier-override",
     ),
-    *urlpatterns,
+    *router.urls,
 ]

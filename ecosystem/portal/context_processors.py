@@ -11,6 +11,8 @@ NAVIGATION = [
     (_("Home"), "home", "portal.use", None),
     (_("Partners"), "partners:list", "partners.view_all", None),
     (_("My organisation"), "partners:mine", "partners.edit_own", None),
+    (_("Partner directory"), "partners:directory", "partners.view", None),
+    (_("Tiers"), "program_tiers", "tiers.view", None),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

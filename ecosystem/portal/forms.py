@@ -3,23 +3,15 @@ that shows a service's domain error on a form."""
 
 from __future__ import annotations
 
-import io
-import warnings
-
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps
 
 from ecosystem.errors import DomainError
 from ecosystem.tenancy.models import HEX_COLOUR_VALIDATOR
 from ecosystem.tenancy.roles import STAFF_ROLE_CHOICES
+from ecosystem.uploads import LOGO_FORMATS, LOGO_MAX_SIDE, logo_help_text, sanitise_logo
 
-LOGO_FORMATS = ("PNG", "JPEG", "WEBP")
-LOGO_MAX_SIDE = 2000
+__all__ = ["LOGO_FORMATS", "LOGO_MAX_SIDE", "sanitise_logo"]  # re-exported: older imports
 
 
 def add_domain_error(form: forms.Form, error: DomainError) -> None:
@@ -86,62 +78,6 @@ class ColourField(forms.CharField):
         return _normalise_colour(super().to_python(value))
 
 
-def sanitise_logo(upload) -> ContentFile:
-    """Validate an uploaded logo and return it re-encoded as a metadata-free PNG.
-
-    The format is what Pillow finds in the bytes (never the client's content type or file
-    name): PNG, JPEG or WebP only — SVG can carry scripts. The size and pixel limits are
-    checked before the image is decoded, so a small file cannot expand into a huge bitmap.
-    """
-    if upload.size is not None and upload.size > settings.LOGO_MAX_BYTES:
-        raise ValidationError(
-            _("The logo is %(size)s; upload an image of at most %(limit)s."),
-            params={
-                "size": filesizeformat(upload.size),
-                "limit": filesizeformat(settings.LOGO_MAX_BYTES),
-            },
-            code="too_large",
-        )
-    not_an_image = ValidationError(
-        _("Upload a PNG, JPEG or WebP image (SVG and other formats are not accepted)."),
-        code="invalid_image",
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload, formats=LOGO_FORMATS) as image:
-                width, height = image.size
-                if width > LOGO_MAX_SIDE or height > LOGO_MAX_SIDE:
-                    raise ValidationError(
-                        _(
-                            "The logo is %(width)s×%(height)s pixels; use at most "
-                            "%(limit)s×%(limit)s."
-                        ),
-                        params={"width": width, "height": height, "limit": LOGO_MAX_SIDE},
-                        code="too_many_pixels",
-                    )
-                image.verify()
-            # verify() leaves the image unusable: open it again to decode it.
-            upload.seek(0)
-            with Image.open(upload, formats=LOGO_FORMATS) as image:
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-                    upright.mode == "P" and "transparency" in upright.info
-                )
-                clean = upright.convert("RGBA" if has_alpha else "RGB")
-                # Drop EXIF, ICC profiles, text chunks and anything else that came along.
-                clean.info = {}
-                output = io.BytesIO()
-                clean.save(output, format="PNG", optimize=True)
-    except ValidationError:
-        raise
-    except Exception as error:  # any decoder failure is the upload's fault, never a 500
-        raise not_an_image from error
-    return ContentFile(output.getvalue(), name="logo.png")
-
-
 class BrandingForm(forms.Form):
     name = forms.CharField(
         label=_("Program name"),
@@ -166,10 +102,7 @@ class BrandingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["logo"].help_text = _(
-            "PNG, JPEG or WebP, at most %(size)s and %(side)s×%(side)s pixels. "
-            "A wide logo on a transparent background looks best."
-        ) % {"size": filesizeformat(settings.LOGO_MAX_BYTES), "side": LOGO_MAX_SIDE}
+        self.fields["logo"].help_text = logo_help_text()
 
     def clean_logo(self):
         upload = self.cleaned_data.get("logo")

@@ -11,6 +11,7 @@ ACTION_GROUP_LABELS = {
     "membership": _("Members"),
     "invitation": _("Invitations"),
     "partner": _("Partners"),
+    "specialisation": _("Specialisations"),
     "tier": _("Tiers"),
     "api_token": _("API tokens"),
 }
@@ -26,6 +27,10 @@ ACTION_LABELS = {
     "invitation.accepted": _("Invitation accepted"),
     "partner.created": _("Partner created"),
     "partner.updated": _("Partner updated"),
+    "partner.status_changed": _("Partner status changed"),
+    "specialisation.created": _("Specialisation added"),
+    "specialisation.updated": _("Specialisation renamed"),
+    "specialisation.deleted": _("Specialisation deleted"),
     "tier.created": _("Tier created"),
     "api_token.created": _("API token created"),
     "api_token.revoked": _("API token revoked"),

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from ecosystem.notifications import views as notification_views
+
 from . import views
 
 urlpatterns = [
@@ -25,4 +27,15 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit_log"),
     path("account/tokens/", views.api_tokens, name="api_tokens"),
     path("account/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("notifications/", notification_views.notifications, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        notification_views.notification_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notification_views.notifications_read_all,
+        name="notifications_read_all",
+    ),
 ]

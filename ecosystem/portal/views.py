@@ -21,6 +21,7 @@ from ecosystem.permissions import requires
 from ecosystem.tenancy import services as tenancy_services
 from ecosystem.tenancy.models import Invitation
 from partners import selectors as partner_selectors
+from partners import tiers
 from partners.models import PartnerStatus, PartnerType
 
 from . import actions, labels, selectors
@@ -53,6 +54,7 @@ def home(request):
                 "invitations": partner_selectors.pending_invitations(
                     tenant=tenant, partner=partner
                 ),
+                "tier_panel": tiers.progress_for(tenant=tenant, partner=partner),
             },
         )
     counts = partner_selectors.partner_counts(tenant=tenant)

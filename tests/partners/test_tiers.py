@@ -379,3 +379,24 @@ def test_one_partner_after_an_event_is_a_handful_of_queries(
     with django_assert_max_num_queries(14):
         tiers.evaluate_partner(tenant=tenant, partner_id=partner.pk)
 
+
+@pytest.mark.django_db
+def test_tier_changes_notify_the_partner_admins_and_the_channel_manager(
+    tenant, ladder, partner, partner_admin, channel_manager, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from ecosystem.notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tiers.evaluate_partners(tenant=tenant)
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_pending()
+    notified = set(
+        Notification.objects.for_tenant(tenant).values_list("recipient__email", flat=True)
+    )
+    assert notified == {partner_admin.user.email, channel_manager.user.email}
+    assert "moved up to Registered" in Notification.objects.for_tenant(tenant).first().title
+    assert {m.to[0] for m in mail.outbox} >= notified
+    dispatch_pending()  # a second run notifies nobody again
+    assert Notification.objects.for_tenant(tenant).count() == 2

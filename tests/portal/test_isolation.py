@@ -5,9 +5,11 @@ import pytest
 from django.urls import resolve, reverse
 
 from ecosystem.api.models import ApiToken
+from ecosystem.notifications.models import Notification
 from ecosystem.tenancy.models import Invitation, Membership
 from ecosystem.tenancy.roles import Role, has_capability
-from tests.partners.factories import PartnerOrganisationFactory
+from partners.models import Specialisation, Tier, TierRequirement
+from tests.partners.factories import PartnerOrganisationFactory, TierFactory
 
 
 @pytest.fixture
@@ -22,9 +24,20 @@ def world(
     token_for,
 ):
     foreign_admin = make_member(other_tenant, Role.ADMIN, email="admin@globex.example")
-    foreign_partner = PartnerOrganisationFactory(tenant=other_tenant, name="Globex Reseller")
+    # Listed in its tenant's locator, so only the tenant check keeps it off this host's.
+    foreign_partner = PartnerOrganisationFactory(
+        tenant=other_tenant, name="Globex Reseller", is_listed=True, listed_fields=["logo"]
+    )
     foreign_token, _ = token_for(foreign_admin)
+    foreign_tier = TierFactory(tenant=other_tenant, name="Globex Gold", rank=3)
     return {
+        "foreign_tier": foreign_tier,
+        "foreign_requirement": TierRequirement.objects.create(
+            tenant=other_tenant, tier=foreign_tier, metric="active_people", threshold=3
+        ),
+        "foreign_notification": Notification.objects.create(
+            tenant=other_tenant, recipient=foreign_admin.user, kind="test", title="Private"
+        ),
         "partner": partner,
         "other_partner": other_partner,
         "other_partner_member": other_partner_admin,
@@ -41,6 +54,9 @@ def world(
         "foreign_staff_member": make_member(other_tenant, Role.FINANCE, email="cfo@globex.example"),
         "foreign_staff_invitation": invite(foreign_admin, "new@globex.example", "executive"),
         "foreign_token": foreign_token,
+        "foreign_specialisation": Specialisation.objects.create(
+            tenant=other_tenant, name="Globex speciality"
+        ),
     }
 
 
@@ -57,6 +73,21 @@ ANOTHER_TENANTS_IDS = [
     ("post", "team_invitation_revoke", ["foreign_staff_invitation"]),
     ("post", "team_member_deactivate", ["foreign_staff_member"]),
     ("post", "api_token_revoke", ["foreign_token"]),
+    ("get", "settings_tier_edit", ["foreign_tier"]),
+    ("post", "settings_tier_edit", ["foreign_tier"]),
+    ("post", "settings_tier_delete", ["foreign_tier"]),
+    ("get", "settings_requirement_add", ["foreign_tier"]),
+    ("post", "settings_requirement_add", ["foreign_tier"]),
+    ("get", "settings_requirement_edit", ["foreign_requirement"]),
+    ("post", "settings_requirement_edit", ["foreign_requirement"]),
+    ("post", "settings_requirement_remove", ["foreign_requirement"]),
+    ("post", "notification_read", ["foreign_notification"]),
+    ("post", "partners:status_change", ["foreign_partner"]),
+    ("get", "partners:logo", ["foreign_partner"]),
+    ("post", "partners:specialisation_rename", ["foreign_specialisation"]),
+    ("post", "partners:specialisation_delete", ["foreign_specialisation"]),
+    ("get", "locator:detail", ["foreign_partner"]),
+    ("get", "locator:logo", ["foreign_partner"]),
 ]
 
 ANOTHER_PARTNERS_IDS = [
@@ -68,6 +99,8 @@ ANOTHER_PARTNERS_IDS = [
     ("post", "partners:invitation_revoke", ["other_partner", "other_partner_invitation"]),
     ("post", "partners:member_deactivate", ["partner", "other_partner_member"]),
     ("post", "partners:member_deactivate", ["other_partner", "other_partner_member"]),
+    ("post", "partners:status_change", ["other_partner"]),
+    ("get", "partners:logo", ["other_partner"]),
 ]
 
 POST_DATA = {
@@ -79,13 +112,27 @@ POST_DATA = {
         "status": "active",
     },
     "partners:invite": {"email": "intruder@example.com", "role": "partner_admin"},
+    "partners:status_change": {"status": "suspended", "reason": "Hijacked"},
+    "partners:specialisation_rename": {"name": "Hijacked"},
+    "settings_tier_edit": {
+        "name": "Hijacked",
+        "rank": 9,
+        "discount_percent": "0",
+        "mdf_accrual_percent": "0",
+        "lead_priority_weight": "1",
+        "requirement_mode": "all",
+    },
+    "settings_requirement_add": {"metric": "specialisations", "comparator": "gte", "threshold": 1},
+    "settings_requirement_edit": {"metric": "active_people", "comparator": "gte", "threshold": 99},
 }
 
 
 def _expected(member, url) -> int:
     """404 for a role that may use the page at all; a role that may not is refused (403)
     before any object is looked up, so nothing about the id leaks either way."""
-    capability = resolve(url).func.required_capability
+    capability = getattr(resolve(url).func, "required_capability", None)
+    if capability is None:  # public pages (the locator): nothing to refuse, only 404
+        return 404
     return 404 if has_capability(member.role, capability) else 403
 
 
@@ -93,6 +140,12 @@ def _assert_nothing_changed(world):
     for key in ("foreign_partner", "other_partner"):
         world[key].refresh_from_db()
         assert world[key].name != "Hijacked"
+        assert world[key].status == "active"
+    assert (
+        Specialisation.objects.across_tenants()
+        .filter(pk=world["foreign_specialisation"].pk, name="Globex speciality")
+        .exists()
+    )
     for key in (
         "other_partner_invitation",
         "foreign_partner_invitation",
@@ -103,6 +156,12 @@ def _assert_nothing_changed(world):
         assert Membership.objects.across_tenants().get(pk=world[key].pk).is_active
     assert ApiToken.objects.across_tenants().get(pk=world["foreign_token"].pk).revoked_at is None
     assert not Invitation.objects.across_tenants().filter(email="intruder@example.com").exists()
+    tier = Tier.objects.across_tenants().get(pk=world["foreign_tier"].pk)
+    assert tier.name == "Globex Gold"
+    requirements = TierRequirement.objects.across_tenants().filter(tier=tier)
+    assert [r.threshold for r in requirements] == [3]
+    notification = Notification.objects.across_tenants().get(pk=world["foreign_notification"].pk)
+    assert notification.read_at is None
 
 
 @pytest.mark.parametrize("actor", ["admin", "channel_manager", "partner_admin"])

@@ -19,11 +19,17 @@ PAGES = [
     ("partners:create", False, PARTNER_MANAGERS),
     ("partners:detail", True, EVERYONE),
     ("partners:edit", True, PARTNER_MANAGERS | {"partner_admin"}),
+    ("partners:directory", False, EVERYONE),
+    ("partners:specialisations", False, PARTNER_MANAGERS),
     ("team", False, STAFF),
     ("settings_branding", False, ADMINS),
     ("settings_security", False, ADMINS),
     ("audit_log", False, ADMINS),
     ("api_tokens", False, EVERYONE),
+    ("notifications", False, EVERYONE),
+    ("program_tiers", False, EVERYONE),
+    ("settings_tiers", False, PARTNER_MANAGERS),
+    ("settings_tier_create", False, PARTNER_MANAGERS),
 ]
 
 
@@ -161,11 +167,11 @@ def test_actions_refuse_get(name, member_of_role, action_targets, portal_client)
 
 
 NAVIGATION_BY_ROLE = {
-    "admin": ["Home", "Partners", "Team", "Audit log", "Settings"],
-    "channel_manager": ["Home", "Partners", "Team"],
-    "finance": ["Home", "Partners", "Team"],
-    "partner_admin": ["Home", "My organisation"],
-    "partner_sales": ["Home"],
+    "admin": ["Home", "Partners", "Partner directory", "Tiers", "Team", "Audit log", "Settings"],
+    "channel_manager": ["Home", "Partners", "Partner directory", "Tiers", "Team"],
+    "finance": ["Home", "Partners", "Partner directory", "Tiers", "Team"],
+    "partner_admin": ["Home", "My organisation", "Partner directory", "Tiers"],
+    "partner_sales": ["Home", "Partner directory", "Tiers"],
 }
 
 

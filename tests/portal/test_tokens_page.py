@@ -81,6 +81,6 @@ def test_tokens_page_query_count_does_not_grow(
         token_for(admin, f"Token {number}")
     client = portal_client(admin)
     client.get(reverse("api_tokens"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("api_tokens"))
     assert len(response.context["page"].object_list) == 25

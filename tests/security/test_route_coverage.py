@@ -28,14 +28,37 @@ ROUTES_WITHOUT_IDS = {
     "partners:list",
     "partners:create",
     "partners:mine",
+    "partners:export",
+    "partners:directory",
+    "partners:specialisations",
+    "locator:list",
+    "specialisation-list",
     "partner-list",
     "token-list",
     "tier-simulate",
+    "partners:simulator",
     "tier-publish",
+    "notifications",
+    "notifications_read_all",
+    "notification-list",
+    "notification-read-all",
+    "program_tiers",
+    "settings_tiers",
+    "settings_tier_create",
+    "settings_tier_program",
+    "tier-list",
+    "tier-program",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
-SPECIAL = {"invitation_accept"}
+SPECIAL = {
+    "invitation_accept",
+    # Another tenant's or another person's simulator draft is a 404 on each of these:
+    # tests/partners/test_simulator_page.py::test_simulator_roles_and_isolation
+    "partners:simulator_draft",
+    "partners:simulator_publish",
+    "partners:simulator_discard",
+}
 
 
 def walk(patterns, namespace=""):

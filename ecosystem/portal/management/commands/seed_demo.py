@@ -23,6 +23,7 @@ from ecosystem.tenancy.management.base import command_error
 from ecosystem.tenancy.models import Membership, Tenant, User
 from ecosystem.tenancy.roles import Role
 from partners import services as partner_services
+from partners import tier_admin
 from partners.models import PartnerOrganisation, PartnerStatus, PartnerType
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — printed on purpose: demo sign-ins
@@ -43,6 +44,26 @@ TIERS = [
     ("Gold", 3, "Certified practice and steady pipeline; MDF allocation and lead sharing."),
     ("Platinum", 4, "Strategic partner: joint planning, priority leads, highest margins."),
 ]
+# Benefits per tier: (discount %, MDF accrual %, lead priority weight, named contact, text).
+TIER_BENEFITS = {
+    "Registered": ("0", "0", "1.0", False, "Portal access, deal registration, sales playbooks."),
+    "Silver": ("10", "2", "1.2", False, "Co-marketing funds on request; partner-sourced leads."),
+    "Gold": ("20", "3", "1.5", True, "Quarterly business reviews; shared leads; MDF allocation."),
+    "Platinum": (
+        "30",
+        "5",
+        "2.0",
+        True,
+        "Joint business plan, executive sponsor, first pick of leads, beta programs.",
+    ),
+}
+# Requirements per tier: (required count or None for all, [(metric, threshold)]).
+TIER_REQUIREMENTS: dict[str, tuple[int | None, list[tuple[str, str]]]] = {
+    "Registered": (None, []),
+    "Silver": (1, [("active_people", "2"), ("specialisations", "1")]),
+    "Gold": (None, [("active_people", "3"), ("specialisations", "1")]),
+    "Platinum": (None, [("active_people", "3"), ("specialisations", "2")]),
+}
 NAME_PREFIXES = [
     "Blue Harbor",
     "Granite Peak",
@@ -180,6 +201,46 @@ LAST_NAMES = [
     "Haddad",
     "Lindqvist",
 ]
+# --- partner profiles
+SPECIALISATIONS = [
+    ("Cloud migration", "Moves workloads to the cloud with a proven method."),
+    ("Zero trust security", "Designs and runs identity-first security."),
+    ("Data platforms", "Builds warehouses, lakes and pipelines on our platform."),
+    ("AI and machine learning", "Ships production models and copilots."),
+    ("Managed operations", "Runs customers' environments around the clock."),
+    ("Industry compliance", "Certifies deployments for regulated industries."),
+    ("Integration services", "Connects our platform to ERP, CRM and legacy systems."),
+]
+REGION_CODES = ["na", "latam", "emea", "apac"]
+INDUSTRY_CODES = [
+    "financial_services",
+    "healthcare",
+    "manufacturing",
+    "retail",
+    "public_sector",
+    "technology",
+    "telecommunications",
+    "energy",
+]
+SERVED_COUNTRIES = ["US", "GB", "DE", "FR", "NL", "CA", "AU", "IN", "JP", "BR", "SG", "ES"]
+OPTIONAL_LISTED_FIELDS = [
+    "logo",
+    "countries_served",
+    "industries",
+    "specialisations",
+    "tier",
+    "public_contact_email",
+]
+DESCRIPTIONS: dict[str, str] = {
+    PartnerType.GSI: "{name} delivers large transformation programs for global enterprises.",
+    PartnerType.ISV: "{name} builds software that extends and integrates with our platform.",
+    PartnerType.MSP: "{name} runs and supports customers' environments as a managed service.",
+    PartnerType.VAR: "{name} resells, implements and supports our products for mid-market firms.",
+    PartnerType.MSSP: "{name} monitors and defends customers' estates around the clock.",
+    PartnerType.REFERRAL: "{name} introduces us to the organisations it advises.",
+    PartnerType.CONSULTANT: "{name} helps customers plan, choose and adopt the right tools.",
+}
+
 PARTNER_ROLE_ORDER = [Role.PARTNER_ADMIN, Role.PARTNER_SALES, Role.PARTNER_MARKETING]
 # After the ones every status needs, most partners of a real program are active.
 STATUS_WEIGHTS = {
@@ -360,9 +421,7 @@ class Command(BaseCommand):
             accent_colour="#0f766e",
         )
         tiers = {
-            name: partner_services.create_tier(
-                tenant=tenant, actor=admin, name=name, rank=rank, description=description
-            )
+            name: self.create_tier(tenant, admin, name, rank, description)
             for name, rank, description in TIERS
         }
 
@@ -426,6 +485,7 @@ class Command(BaseCommand):
                 role=Role.PARTNER_SALES,
                 partner_organisation=partner,
             )
+        self.seed_profiles(tenant, partners, staff, random.Random(rng.random()))
         return tenant
 
     def join(
@@ -459,6 +519,40 @@ class Command(BaseCommand):
         )
 
     @staticmethod
+    def create_tier(tenant, actor, name: str, rank: int, description: str):
+        discount, mdf, weight, named_contact, benefits = TIER_BENEFITS[name]
+        tier = tier_admin.create_tier(
+            tenant=tenant,
+            actor=actor,
+            data={
+                "name": name,
+                "rank": rank,
+                "description": description,
+                "discount_percent": discount,
+                "mdf_accrual_percent": mdf,
+                "lead_priority_weight": weight,
+                "has_named_contact": named_contact,
+                "benefits_text": benefits,
+            },
+        )
+        required_count, requirements = TIER_REQUIREMENTS[name]
+        for metric, threshold in requirements:
+            tier_admin.add_requirement(
+                tenant=tenant,
+                actor=actor,
+                tier_id=tier.pk,
+                data={"metric": metric, "threshold": threshold},
+            )
+        if required_count is not None:
+            tier = tier_admin.update_tier(
+                tenant=tenant,
+                actor=actor,
+                tier_id=tier.pk,
+                data={"requirement_mode": "at_least", "required_count": required_count},
+            )
+        return tier
+
+    @staticmethod
     def create_partner(tenant, actor, plan: PartnerPlan, tiers) -> PartnerOrganisation:
         """Create the partner and walk it through its lifecycle to its planned status, so
         the audit log and the events tell its story."""
@@ -479,14 +573,65 @@ class Command(BaseCommand):
         if plan.status in {"active", "suspended", "offboarded"}:
             steps.append({"status": PartnerStatus.ACTIVE, "tier": tiers[plan.tier or "Registered"]})
         if plan.status == "suspended":
-            steps.append({"status": PartnerStatus.SUSPENDED})
+            steps.append(
+                {
+                    "status": PartnerStatus.SUSPENDED,
+                    "status_reason": "Partner agreement lapsed; suspended until it is renewed.",
+                }
+            )
         if plan.status == "offboarded":
-            steps.append({"status": PartnerStatus.OFFBOARDED, "tier": None})
+            steps.append(
+                {
+                    "status": PartnerStatus.OFFBOARDED,
+                    "status_reason": "The partner chose to end the partnership.",
+                    "tier": None,
+                }
+            )
         for data in steps:
             partner = partner_services.update_partner(
                 tenant=tenant, actor=actor, partner_id=partner.pk, data=data
             )
         return partner
+
+    # --- partner profiles --------------------------------------------------------------------
+
+    @staticmethod
+    def seed_profiles(tenant, partners, staff, rng: random.Random) -> None:
+        """Profiles, specialisations, channel managers and locator listings, written through
+        the services; about half the active partners are listed with varying fields."""
+        admin = staff[Role.ADMIN]
+        catalogue = [
+            partner_services.create_specialisation(
+                tenant=tenant, actor=admin.user, name=name, description=description
+            )
+            for name, description in SPECIALISATIONS
+        ]
+        managers = [staff[Role.CHANNEL_MANAGER], admin]
+        for index, (plan, partner, partner_admin) in enumerate(partners):
+            regions = sorted(rng.sample(REGION_CODES, k=rng.choice([1, 1, 2, 3])))
+            served = sorted({plan.country, *rng.sample(SERVED_COUNTRIES, k=rng.randint(0, 3))})
+            listed = plan.status == PartnerStatus.ACTIVE and (index == 0 or rng.random() < 0.6)
+            data = {
+                "description": DESCRIPTIONS[plan.partner_type].format(name=plan.name),
+                "regions": regions,
+                "countries_served": served,
+                "industries": sorted(rng.sample(INDUSTRY_CODES, k=rng.randint(1, 3))),
+                "specialisations": [item.pk for item in rng.sample(catalogue, k=rng.randint(1, 3))],
+                "capacity": rng.choice([5, 10, 15, 20, 30, 50]),
+                "primary_contact": partner_admin.pk,
+                "channel_manager": managers[index % len(managers)].pk,
+                "is_listed": listed,
+                "listed_fields": sorted(
+                    {"description", "website", "regions"}
+                    | set(rng.sample(OPTIONAL_LISTED_FIELDS, k=rng.randint(1, 4)))
+                )
+                if listed
+                else [],
+                "public_contact_email": f"partners@{plan.domain}",
+            }
+            partner_services.update_partner(
+                tenant=tenant, actor=admin.user, partner_id=partner.pk, data=data
+            )
 
     # --- output ------------------------------------------------------------------------------
 
