@@ -91,3 +91,9 @@ def test_simulation_query_count_does_not_grow(
     draft = TierRuleDraft.objects.for_tenant(tenant).get()
     with django_assert_max_num_queries(16):
         client.post(reverse("partners:simulator_draft", args=[draft.pk]), draft_form("3"))
+
+
+@pytest.mark.django_db
+def test_tier_settings_link_to_the_simulator(tenant, ladder, admin, portal_client):
+    page = portal_client(admin).get(reverse("settings_tiers"))
+    assert reverse("partners:simulator").encode() in page.content
