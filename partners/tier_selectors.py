@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .metrics import Unit, get_metric
-from .models import PartnerOrganisation, Tier, TierProgram, TierRequirement
+from .models import Comparator, PartnerOrganisation, Tier, TierProgram, TierRequirement
 
 
 def requirements_of(*, tenant):
@@ -55,7 +55,7 @@ def format_value(value: Decimal, unit: str) -> str:
     return number_format(value, decimal_pos=2, force_grouping=True)
 
 
-def window_text(requirement: TierRequirement) -> str:
+def window_text(requirement) -> str:
     days = requirement.window_days
     if days is None:
         return _("all time")
@@ -72,8 +72,9 @@ def metric_label(code: str) -> str:
     )
 
 
-def describe_requirement(requirement: TierRequirement) -> str:
-    """E.g. "People with portal access ≥ 3 (all time)"."""
+def describe_requirement(requirement) -> str:
+    """E.g. "People with portal access ≥ 3 (all time)". Takes a TierRequirement or the
+    engine's RequirementRule (a draft's requirement)."""
     metric = get_metric(requirement.metric)
     label = metric_label(requirement.metric)
     unit = metric.unit if metric is not None else Unit.SCORE
@@ -81,7 +82,7 @@ def describe_requirement(requirement: TierRequirement) -> str:
         label = f"{label} ({requirement.parameter})"
     return _("%(metric)s %(comparator)s %(threshold)s (%(window)s)") % {
         "metric": label,
-        "comparator": requirement.get_comparator_display(),
+        "comparator": Comparator(requirement.comparator).label,
         "threshold": format_value(requirement.threshold, unit),
         "window": window_text(requirement),
     }

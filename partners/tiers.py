@@ -43,6 +43,7 @@ from .models import (
     TierProgram,
     TierRequirement,
 )
+from .tier_selectors import describe_requirement, format_value
 
 # --- Rules as plain data (from the database or from a simulator draft) ----------------------
 
@@ -632,9 +633,7 @@ def active_override(*, tenant, partner) -> TierOverride | None:
 def _amount(value: Decimal, unit: str, currency: str) -> str:
     if unit == Unit.MONEY:
         return f"{currency} {number_format(value, decimal_pos=0, force_grouping=True)}"
-    if value == value.to_integral_value():
-        return number_format(value.to_integral_value(), force_grouping=True)
-    return number_format(value, decimal_pos=2, force_grouping=True)
+    return format_value(value, unit)
 
 
 def gap_text(outcome: RequirementOutcome, currency: str) -> str:
@@ -664,19 +663,6 @@ def gap_text(outcome: RequirementOutcome, currency: str) -> str:
     }
 
 
-def describe(rule: RequirementRule, currency: str) -> str:
-    found = get_metric(rule.metric)
-    unit = found.unit if found else Unit.COUNT
-    window = (
-        _("over the last %(days)s days") % {"days": rule.window_days}
-        if rule.window_days
-        else _("all time")
-    )
-    return f"{found.label if found else rule.metric} {Comparator(rule.comparator).label} " + (
-        f"{_amount(rule.threshold, unit, currency)} ({window})"
-    )
-
-
 def progress_for(*, tenant, partner) -> dict:
     """The partner's tier, what it gives, and for the next tier each requirement with the
     current value, the threshold and the gap in plain words."""
@@ -695,7 +681,7 @@ def progress_for(*, tenant, partner) -> dict:
             requirements.append(
                 {
                     "metric": outcome.rule.metric,
-                    "description": describe(outcome.rule, currency),
+                    "description": describe_requirement(outcome.rule),
                     "value": outcome.value,
                     "threshold": outcome.rule.threshold,
                     "passed": outcome.passed,
