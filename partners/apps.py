@@ -9,3 +9,5 @@ class PartnersConfig(AppConfig):
     def ready(self) -> None:
         # Every app's metrics.py registers its tier metrics (partners.metrics registry).
         autodiscover_modules("metrics")
+        # …and its commitments.py the checks of what tiers promise (partners.commitments).
+        autodiscover_modules("commitments")

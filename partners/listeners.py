@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 
 from ecosystem.outbox.registry import listener
 
-from . import tiers
+from . import commitment_services, tiers
 
 # Events that change a tier metric carry the partner's id; later apps add theirs here by
 # emitting these names (deal.won, certification.earned, survey.answered).
@@ -87,4 +87,76 @@ def tell_partner_and_manager(event) -> None:
         title=title,
         body=_("See the partner's page for the requirements behind this change."),
         url=url,
+    )
+
+
+@listener("partner.tier_changed")
+def check_commitments_after_tier_change(event) -> None:
+    """A new tier makes other promises: check the partner's commitments again at once."""
+    partner_id = event.payload.get("partner_id")
+    if partner_id:
+        commitment_services.evaluate_commitments(tenant=event.tenant, partner_ids=[int(partner_id)])
+
+
+@listener("membership.deactivated")
+def check_commitments_of_managed_partners(event) -> None:
+    """A channel manager who leaves leaves their partners without a named contact."""
+    from ecosystem.tenancy.roles import is_staff_role
+
+    from .models import PartnerOrganisation
+
+    if not is_staff_role(event.payload.get("role")) or not event.object_id.isdigit():
+        return
+    managed = list(
+        PartnerOrganisation.objects.for_tenant(event.tenant)
+        .filter(channel_manager_id=int(event.object_id))
+        .values_list("pk", flat=True)
+    )
+    if managed:
+        commitment_services.evaluate_commitments(tenant=event.tenant, partner_ids=managed)
+
+
+@listener(commitment_services.UNMET_EVENT)
+def tell_about_unmet_commitments(event) -> None:
+    """The partner's administrators and its channel manager hear when something its tier
+    promises stops being delivered (in the portal and by email)."""
+    from django.urls import reverse
+
+    from ecosystem.notifications.selectors import channel_managers_for, partner_admins
+    from ecosystem.notifications.services import notify
+
+    from .models import PartnerOrganisation
+
+    tenant = event.tenant
+    partner = (
+        PartnerOrganisation.objects.for_tenant(tenant)
+        .filter(pk=event.payload.get("partner_id"))
+        .first()
+    )
+    items = event.payload.get("commitments") or []
+    if partner is None or not items:
+        return
+    if len(items) == 1:
+        title = _("%(partner)s: the tier benefit “%(benefit)s” is not being delivered") % {
+            "partner": partner.name,
+            "benefit": items[0].get("label", items[0].get("benefit")),
+        }
+    else:
+        title = _("%(partner)s: %(n)s tier benefits are not being delivered") % {
+            "partner": partner.name,
+            "n": len(items),
+        }
+    body = "\n".join(
+        f"{item.get('label', item.get('benefit'))}: {item.get('detail', '')}" for item in items
+    )
+    recipients = partner_admins(tenant=tenant, partner=partner) + channel_managers_for(
+        tenant=tenant, partner=partner
+    )
+    notify(
+        tenant=tenant,
+        recipients=recipients,
+        kind=commitment_services.UNMET_EVENT,
+        title=title,
+        body=body,
+        url=reverse("partners:detail", args=[partner.pk]) + "#commitments",
     )

@@ -358,3 +358,77 @@ class TierRuleDraft(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"Tier rule draft {self.pk}"
+
+
+class CommitmentStatus(models.TextChoices):
+    MET = "met", _("Met")
+    NOT_MET = "not_met", _("Not met")
+    UNVERIFIED = "unverified", _("Unverified")
+
+
+class PartnerCommitment(TenantOwnedModel):
+    """What the vendor owes a partner because of its tier (a named contact, a discount…),
+    and whether it holds: the vendor's side of the tier bargain. One row per promised
+    benefit, written by partners.commitment_services from the checks in
+    partners.commitments; `since` is when the current status began."""
+
+    partner = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.CASCADE, related_name="commitments"
+    )
+    benefit = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=CommitmentStatus.choices)
+    detail = models.TextField(blank=True)
+    # The tier whose promise this is.
+    tier = models.ForeignKey(Tier, on_delete=models.CASCADE, related_name="+")
+    checked_at = models.DateTimeField()
+    since = models.DateTimeField()
+
+    class Meta:
+        ordering = ["partner_id", "benefit"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "partner", "benefit"], name="partner_commitment_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "benefit", "status"], name="partner_commitment_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.benefit} {self.status}"
+
+    @property
+    def benefit_label(self) -> str:
+        from .commitments import get_commitment
+
+        found = get_commitment(self.benefit)
+        return found.label if found else self.benefit
+
+
+class CommitmentAttestation(TenantOwnedModel):
+    """A member of staff confirms a benefit the platform cannot measure, e.g. "a discount
+    of 20 % is configured for this partner in the price book", on a date, with a note."""
+
+    partner = models.ForeignKey(
+        PartnerOrganisation, on_delete=models.CASCADE, related_name="commitment_attestations"
+    )
+    benefit = models.CharField(max_length=64)
+    value = models.DecimalField(max_digits=18, decimal_places=2)
+    note = models.TextField()
+    attested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    attested_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attested_on", "-id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "partner", "benefit", "-attested_on"],
+                name="commitment_attestation_latest",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.benefit} = {self.value} on {self.attested_on}"

@@ -15,6 +15,7 @@ from ecosystem.tenancy.models import Membership
 from ecosystem.tenancy.roles import PARTNER_ROLES, STAFF_ROLES
 from ecosystem.uploads import sanitise_logo
 
+from .commitment_services import evaluate_commitments
 from .models import (
     Industry,
     PartnerOrganisation,
@@ -304,6 +305,8 @@ def create_partner(*, tenant, actor, data: dict) -> PartnerOrganisation:
         obj=partner,
         payload={"partner_id": partner.pk, "status": partner.status},
     )
+    if partner.tier_id is not None:
+        _check_commitments(tenant, partner)
     return partner
 
 
@@ -350,6 +353,15 @@ def _apply_status_change(
     return change
 
 
+# Changing these changes what the vendor owes the partner, or whether it delivers it.
+COMMITMENT_FIELDS = {"channel_manager", "tier", "status"}
+
+
+def _check_commitments(tenant, partner: PartnerOrganisation) -> None:
+    """Check the partner's tier commitments now, so its page is right after the save."""
+    evaluate_commitments(tenant=tenant, partner_ids=[partner.pk])
+
+
 def _locked_partner(tenant, partner_id) -> PartnerOrganisation:
     partner = (
         PartnerOrganisation.objects.for_tenant(tenant).select_for_update().filter(pk=partner_id)
@@ -371,6 +383,7 @@ def change_partner_status(
     _apply_status_change(
         tenant=tenant, actor=actor, partner=partner, to_status=to_status, reason=reason
     )
+    _check_commitments(tenant, partner)
     return partner
 
 
@@ -435,6 +448,8 @@ def update_partner(
             obj=partner,
             payload={"partner_id": partner.pk, "fields": sorted(changes)},
         )
+    if COMMITMENT_FIELDS & set(changes):
+        _check_commitments(tenant, partner)
     return partner
 
 

@@ -125,3 +125,24 @@ class TierProgramForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When set, demotions wait for this date instead of the grace period."),
     )
+
+
+class AttestationForm(forms.Form):
+    """Staff confirm a benefit the platform cannot measure (partners.commitment_services
+    decides whether it is attestable and what the value may be)."""
+
+    benefit = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    value = forms.DecimalField(
+        label=_("Value"),
+        max_digits=18,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    attested_on = forms.DateField(
+        label=_("Checked on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    note = forms.CharField(
+        label=_("Where it is configured"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,11 +1,13 @@
-"""Tier program pages, mounted at the site root: /tiers/ and /settings/tiers/…"""
+"""Tier program pages, mounted at the site root: /tiers/, /tiers/health/ and
+/settings/tiers/…"""
 
 from django.urls import path
 
-from . import tier_views
+from . import commitment_views, tier_views
 
 urlpatterns = [
     path("tiers/", tier_views.program_tiers, name="program_tiers"),
+    path("tiers/health/", commitment_views.tier_health, name="tier_health"),
     path("settings/tiers/", tier_views.settings_tiers, name="settings_tiers"),
     path("settings/tiers/new/", tier_views.tier_create, name="settings_tier_create"),
     path("settings/tiers/program/", tier_views.program_update, name="settings_tier_program"),

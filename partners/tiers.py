@@ -664,8 +664,11 @@ def gap_text(outcome: RequirementOutcome, currency: str) -> str:
 
 
 def progress_for(*, tenant, partner) -> dict:
-    """The partner's tier, what it gives, and for the next tier each requirement with the
-    current value, the threshold and the gap in plain words."""
+    """The partner's tier, what it gives (and whether the vendor delivers it), and for the
+    next tier each requirement with the current value, the threshold and the gap in plain
+    words."""
+    from .commitment_selectors import commitments_for
+
     rules = load_rules(tenant=tenant)
     values = compute_values(
         tenant=tenant, rules=rules, partner_ids=[partner.pk], now=timezone.now()
@@ -713,6 +716,9 @@ def progress_for(*, tenant, partner) -> dict:
         "summary": summary[:1].upper() + summary[1:] if summary else "",
         "demotion_due_on": partner.demotion_due_on,
         "override": active_override(tenant=tenant, partner=partner),
+        # The other side of the bargain: what the tier commits the vendor to, and whether
+        # it is delivered.
+        "commitments": commitments_for(tenant=tenant, partner=partner),
     }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import simulator_views, views
+from . import commitment_views, simulator_views, views
 
 app_name = "partners"
 urlpatterns = [
@@ -24,6 +24,11 @@ urlpatterns = [
     path("<int:pk>/logo", views.partner_logo, name="logo"),
     path("<int:pk>/", views.partner_detail, name="detail"),
     path("<int:pk>/edit/", views.partner_edit, name="edit"),
+    path(
+        "<int:pk>/commitments/attest/",
+        commitment_views.commitment_attest,
+        name="commitment_attest",
+    ),
     path("<int:pk>/invitations/", views.member_invite, name="invite"),
     path(
         "<int:pk>/invitations/<int:invitation_pk>/revoke/",
