@@ -43,3 +43,9 @@ class Conflict(DomainError):
     """The object's state forbids the action (409)."""
 
     status_code = 409
+
+
+class TooLarge(DomainError):
+    """An upload over its size limit (413)."""
+
+    status_code = 413

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Trigram lookups for the duplicate-deal candidate search (used only on PostgreSQL).
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -144,7 +146,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_RESULT_BACKEND = None
 # Embedded default: no broker, so tasks run in process.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
@@ -228,6 +230,8 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+# Files attached to deals, claims and the like (ecosystem.uploads.validate_attachment).
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -296,6 +300,23 @@ SPECTACULAR_SETTINGS = {
         "PartnerRoleEnum": "ecosystem.tenancy.roles.PARTNER_ROLE_CHOICES",
         "RoleEnum": "ecosystem.tenancy.roles.Role",
         "PartnerStatusEnum": "partners.models.PartnerStatus",
+        "CrmImportKindEnum": "dealreg.models.CrmImport.Kind",
+        "CrmImportStatusEnum": "dealreg.models.CrmImport.Status",
+        "CountryEnum": "django_countries.countries",
+        "IndustryEnum": "partners.models.Industry",
+        "DealStatusEnum": "dealreg.models.DealStatus",
+        "ParticipantRoleEnum": "dealreg.models.ParticipantRole",
+        "ParticipantStatusEnum": "dealreg.models.DealParticipant.Status",
+        "AppealOutcomeEnum": "dealreg.models.AppealOutcome",
+        "ExtensionStatusEnum": "dealreg.models.RequestStatus",
+        "HelpRequestKindEnum": "dealreg.models.VendorHelpRequest.Kind",
+        "HelpRequestStatusEnum": "dealreg.models.VendorHelpRequest.Status",
+        "DealMessageKindEnum": "dealreg.models.DealMessage.Kind",
+        "LeadStatusEnum": "dealreg.models.LeadStatus",
+        "LeadOfferStatusEnum": "dealreg.models.LeadOffer.Status",
+        "LeadSourceEnum": "dealreg.models.Lead.Source",
+        "RegionEnum": "partners.models.Region",
+        "PartnerTypeEnum": "partners.models.PartnerType",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -77,3 +77,31 @@ def logo_help_text() -> str:
         "PNG, JPEG or WebP, at most %(size)s and %(side)s×%(side)s pixels. "
         "A wide logo on a transparent background looks best."
     ) % {"size": filesizeformat(settings.LOGO_MAX_BYTES), "side": LOGO_MAX_SIDE}
+
+
+# Documents people attach as evidence or context; no HTML/SVG/executables (they could run
+# in a browser or on a desktop when downloaded).
+ATTACHMENT_EXTENSIONS = frozenset(
+    {"pdf", "png", "jpg", "jpeg", "webp", "txt", "csv", "zip"}
+    | {"docx", "xlsx", "pptx", "odt", "ods", "odp"}
+)
+
+
+def validate_attachment(upload, *, field: str = "file") -> None:
+    """Refuse an attachment that is too large (TooLarge, 413) or of a type we do not keep
+    (ValidationFailed naming `field`). The stored name is never the uploaded one."""
+    from ecosystem.errors import TooLarge, ValidationFailed
+
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise TooLarge(
+            str(_("The file is %(size)s; attach at most %(limit)s."))
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            field=field,
+        )
+    name = getattr(upload, "name", "") or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ATTACHMENT_EXTENSIONS:
+        raise ValidationFailed(
+            str(_("Attach a PDF, image, office document, text, CSV or ZIP file.")), field=field
+        )

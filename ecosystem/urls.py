@@ -15,4 +15,7 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("", include("partners.tier_urls")),
     path("locator/", include("partners.locator_urls")),
+    path("deals/", include("dealreg.urls")),
+    path("leads/", include("dealreg.lead_urls")),
+    path("crm/", include("dealreg.crm_urls")),
 ]

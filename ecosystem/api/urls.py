@@ -1,8 +1,12 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from dealreg.api import DealViewSet
+from dealreg.crm_api import CrmAccountViewSet, CrmImportViewSet, CrmOpportunityViewSet
+from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
+from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
-from partners import tier_engine_api
+from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
 from partners.tier_api import TierProgramView, TierRequirementViewSet, TierViewSet
 
@@ -15,6 +19,13 @@ router.register("specialisations", SpecialisationViewSet, basename="specialisati
 router.register("tiers", TierViewSet, basename="tier")
 router.register("tier-requirements", TierRequirementViewSet, basename="tier-requirement")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("deals", DealViewSet, basename="deal")
+router.register("named-accounts", NamedAccountViewSet, basename="named-account")
+router.register("crm/accounts", CrmAccountViewSet, basename="crm-account")
+router.register("crm/opportunities", CrmOpportunityViewSet, basename="crm-opportunity")
+router.register("crm/imports", CrmImportViewSet, basename="crm-import")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
@@ -36,5 +47,16 @@ urlpatterns = [
         tier_engine_api.TierOverrideView.as_view(),
         name="partner-tier-override",
     ),
+    path(
+        "partners/<int:pk>/commitments/",
+        commitment_api.PartnerCommitmentsView.as_view(),
+        name="partner-commitments",
+    ),
+    path(
+        "partners/<int:pk>/commitments/attest/",
+        commitment_api.PartnerCommitmentAttestView.as_view(),
+        name="partner-commitments-attest",
+    ),
+    path("deal-rules/", DealRulesView.as_view(), name="deal-rules"),
     *router.urls,
 ]

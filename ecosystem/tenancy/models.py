@@ -172,6 +172,10 @@ class Membership(TenantOwnedModel):
         related_name="memberships",
     )
     title = models.CharField(max_length=120, blank=True)
+    # A staff member's lead: where their overdue work escalates.
+    reports_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

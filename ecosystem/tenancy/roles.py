@@ -53,6 +53,20 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # needs); staff who run the program change it.
     "tiers.view": EVERYONE,
     "tiers.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    # Deals: partner sellers register their own; staff see all, decide and register on a
+    # partner's behalf. Finance and executives read.
+    "deals.view": EVERYONE,
+    "deals.register": frozenset(
+        {Role.ADMIN, Role.CHANNEL_MANAGER, Role.PARTNER_ADMIN, Role.PARTNER_SALES}
+    ),
+    "deals.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "deals.rules": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "crm.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "crm.view": STAFF_ROLES,
+    # Leads: staff (marketing brings them in) route and override; partner sellers answer.
+    "leads.view": EVERYONE,
+    "leads.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
+    "leads.respond": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES}),
 }
 
 

@@ -4,11 +4,31 @@ every portal page and action that takes an id, and change nothing."""
 import pytest
 from django.urls import resolve, reverse
 
+from dealreg.models import (
+    CrmAccount,
+    CrmImport,
+    Deal,
+    DealAppeal,
+    DealMessage,
+    DealParticipant,
+    Lead,
+    NamedAccount,
+    ProtectionExtension,
+    RoutingRule,
+    VendorHelpRequest,
+)
 from ecosystem.api.models import ApiToken
 from ecosystem.notifications.models import Notification
 from ecosystem.tenancy.models import Invitation, Membership
 from ecosystem.tenancy.roles import Role, has_capability
-from partners.models import Specialisation, Tier, TierRequirement
+from partners.models import CommitmentAttestation, Specialisation, Tier, TierRequirement
+from tests.dealreg.factories import (
+    DealFactory,
+    LeadFactory,
+    NamedAccountFactory,
+    RoutingRuleFactory,
+    isolation_deals,
+)
 from tests.partners.factories import PartnerOrganisationFactory, TierFactory
 
 
@@ -30,7 +50,11 @@ def world(
     )
     foreign_token, _ = token_for(foreign_admin)
     foreign_tier = TierFactory(tenant=other_tenant, name="Globex Gold", rank=3)
+    deals = isolation_deals(
+        tenant=tenant, partner=partner, other_partner=other_partner, foreign_partner=foreign_partner
+    )
     return {
+        **deals,
         "foreign_tier": foreign_tier,
         "foreign_requirement": TierRequirement.objects.create(
             tenant=other_tenant, tier=foreign_tier, metric="active_people", threshold=3
@@ -56,6 +80,24 @@ def world(
         "foreign_token": foreign_token,
         "foreign_specialisation": Specialisation.objects.create(
             tenant=other_tenant, name="Globex speciality"
+        ),
+        "foreign_lead": LeadFactory(
+            tenant=other_tenant,
+            company_name="Globex lead",
+            status="offered",
+            partner=foreign_partner,
+        ),
+        "foreign_routing_rule": RoutingRuleFactory(tenant=other_tenant, name="Globex rule"),
+        "other_partners_lead": LeadFactory(
+            tenant=tenant, company_name="Contoso lead", status="accepted", partner=other_partner
+        ),
+        "foreign_review_deal": DealFactory(tenant=other_tenant, title="Globex review"),
+        "foreign_named_account": NamedAccountFactory(tenant=other_tenant, name="Globex direct"),
+        "foreign_crm_import": CrmImport.objects.create(
+            tenant=other_tenant,
+            kind="accounts",
+            file_name="theirs.csv",
+            rows=[{"row": 2, "action": "create", "external_id": "X", "name": "Hijacked"}],
         ),
     }
 
@@ -88,6 +130,50 @@ ANOTHER_TENANTS_IDS = [
     ("post", "partners:specialisation_delete", ["foreign_specialisation"]),
     ("get", "locator:detail", ["foreign_partner"]),
     ("get", "locator:logo", ["foreign_partner"]),
+    ("post", "deals:review_decide", ["foreign_review_deal"]),
+    ("post", "deals:review_assign", ["foreign_review_deal"]),
+    ("post", "deals:named_account_remove", ["foreign_named_account"]),
+    ("get", "crm:import_detail", ["foreign_crm_import"]),
+    ("post", "crm:import_apply", ["foreign_crm_import"]),
+    ("post", "crm:import_discard", ["foreign_crm_import"]),
+    ("post", "partners:commitment_attest", ["foreign_partner"]),
+    ("get", "leads:detail", ["foreign_lead"]),
+    ("post", "leads:route", ["foreign_lead"]),
+    ("post", "leads:override", ["foreign_lead"]),
+    ("post", "leads:withdraw", ["foreign_lead"]),
+    ("post", "leads:lost", ["foreign_lead"]),
+    ("post", "leads:accept", ["foreign_lead"]),
+    ("post", "leads:decline", ["foreign_lead"]),
+    ("post", "leads:convert", ["foreign_lead"]),
+    ("get", "leads:rule_edit", ["foreign_routing_rule"]),
+    ("post", "leads:rule_edit", ["foreign_routing_rule"]),
+    ("post", "leads:rule_delete", ["foreign_routing_rule"]),
+]
+
+DEAL_ROUTES = [
+    ("get", "deals:detail"),
+    ("post", "deals:approve"),
+    ("post", "deals:reject"),
+    ("post", "deals:close"),
+    ("post", "deals:edit"),
+    ("post", "deals:participant_add"),
+    ("post", "deals:appeal"),
+    ("post", "deals:appeal_decide"),
+    ("post", "deals:extension"),
+    ("post", "deals:extension_decide"),
+    ("post", "deals:message"),
+    ("post", "deals:help"),
+]
+# Deal pages: another program's deal and its parts, and (below) another partner's deal.
+ANOTHER_TENANTS_IDS += [(method, name, ["foreign_deal"]) for method, name in DEAL_ROUTES] + [
+    # Asking to join is allowed on another partner's deal, never on another program's.
+    ("post", "deals:join", ["foreign_deal"]),
+    ("post", "deals:participant_decide", ["foreign_deal", "foreign_deal_participant"]),
+    ("post", "deals:participant_decide", ["deal", "foreign_deal_participant"]),
+    ("get", "deals:file", ["foreign_deal", "foreign_deal_message"]),
+    ("get", "deals:file", ["deal", "foreign_deal_message"]),
+    ("post", "deals:help_update", ["foreign_deal", "foreign_deal_help"]),
+    ("post", "deals:help_update", ["deal", "foreign_deal_help"]),
 ]
 
 ANOTHER_PARTNERS_IDS = [
@@ -101,9 +187,40 @@ ANOTHER_PARTNERS_IDS = [
     ("post", "partners:member_deactivate", ["other_partner", "other_partner_member"]),
     ("post", "partners:status_change", ["other_partner"]),
     ("get", "partners:logo", ["other_partner"]),
+    ("post", "partners:commitment_attest", ["other_partner"]),
+    ("get", "leads:detail", ["other_partners_lead"]),
+    ("post", "leads:accept", ["other_partners_lead"]),
+    ("post", "leads:decline", ["other_partners_lead"]),
+    ("post", "leads:convert", ["other_partners_lead"]),
+    ("post", "leads:lost", ["other_partners_lead"]),
+]
+
+ANOTHER_PARTNERS_IDS += [(method, name, ["other_partner_deal"]) for method, name in DEAL_ROUTES] + [
+    ("post", "deals:participant_decide", ["other_partner_deal", "other_partner_deal_participant"]),
+    ("get", "deals:file", ["other_partner_deal", "other_partner_deal_message"]),
+    ("get", "deals:file", ["deal", "other_partner_deal_message"]),
+    ("post", "deals:help_update", ["other_partner_deal", "other_partner_deal_help"]),
 ]
 
 POST_DATA = {
+    "leads:decline": {"reason": "Hijacked"},
+    "leads:lost": {"reason": "Hijacked"},
+    "leads:withdraw": {"reason": "Hijacked"},
+    "leads:override": {"reason": "Hijacked"},
+    "leads:rule_edit": {"name": "Hijacked", "priority": 1},
+    "deals:approve": {"reason": "Hijacked"},
+    "deals:reject": {"reason": "Hijacked"},
+    "deals:close": {"outcome": "lost"},
+    "deals:edit": {"stage": "commit", "amount": "1", "expected_close_date": "2099-01-01"},
+    "deals:participant_decide": {"accept": "1"},
+    "deals:join": {"note": "Hijacked"},
+    "deals:appeal": {"note": "Hijacked"},
+    "deals:appeal_decide": {"outcome": "reversed", "reason": "Hijacked"},
+    "deals:extension": {"reason": "Hijacked"},
+    "deals:extension_decide": {"approve": "1", "reason": "Hijacked"},
+    "deals:message": {"body": "Hijacked"},
+    "deals:help": {"kind": "sales_engineer", "note": "Hijacked"},
+    "deals:help_update": {"status": "done"},
     "partners:edit": {
         "name": "Hijacked",
         "website": "",
@@ -114,6 +231,14 @@ POST_DATA = {
     "partners:invite": {"email": "intruder@example.com", "role": "partner_admin"},
     "partners:status_change": {"status": "suspended", "reason": "Hijacked"},
     "partners:specialisation_rename": {"name": "Hijacked"},
+    "deals:review_decide": {"action": "reject", "reason": "Hijacked"},
+    "deals:review_assign": {"reviewer": ""},
+    "partners:commitment_attest": {
+        "benefit": "discount",
+        "value": "20",
+        "attested_on": "2020-01-01",
+        "note": "Hijacked",
+    },
     "settings_tier_edit": {
         "name": "Hijacked",
         "rank": 9,
@@ -136,7 +261,30 @@ def _expected(member, url) -> int:
     return 404 if has_capability(member.role, capability) else 403
 
 
+def _assert_deals_unchanged(world):
+    for key in ("foreign_deal", "other_partner_deal"):
+        deal = Deal.objects.across_tenants().get(pk=world[key].pk)
+        assert (deal.status, deal.stage, deal.extensions_granted) == (
+            "approved",
+            "qualification",
+            0,
+        )
+        participant = DealParticipant.objects.across_tenants().get(
+            pk=world[f"{key}_participant"].pk
+        )
+        assert participant.status == "requested"
+    assert not DealParticipant.objects.across_tenants().filter(note="Hijacked").exists()
+    assert not DealMessage.objects.across_tenants().filter(body="Hijacked").exists()
+    assert not DealAppeal.objects.across_tenants().exists()
+    assert not ProtectionExtension.objects.across_tenants().exists()
+    assert set(VendorHelpRequest.objects.across_tenants().values_list("status", flat=True)) == {
+        "open"
+    }
+    assert VendorHelpRequest.objects.across_tenants().count() == 2
+
+
 def _assert_nothing_changed(world):
+    _assert_deals_unchanged(world)
     for key in ("foreign_partner", "other_partner"):
         world[key].refresh_from_db()
         assert world[key].name != "Hijacked"
@@ -162,6 +310,25 @@ def _assert_nothing_changed(world):
     assert [r.threshold for r in requirements] == [3]
     notification = Notification.objects.across_tenants().get(pk=world["foreign_notification"].pk)
     assert notification.read_at is None
+    review_deal = Deal.objects.across_tenants().get(pk=world["foreign_review_deal"].pk)
+    assert (review_deal.status, review_deal.decision_reason) == ("pending_review", "")
+    assert NamedAccount.objects.across_tenants().filter(name="Globex direct").exists()
+    crm_import = CrmImport.objects.across_tenants().get(pk=world["foreign_crm_import"].pk)
+    assert crm_import.status == "previewed"
+    assert not CrmAccount.objects.across_tenants().exists()
+    assert not CommitmentAttestation.objects.across_tenants().exists()
+    for key, status in (("foreign_lead", "offered"), ("other_partners_lead", "accepted")):
+        lead = Lead.objects.across_tenants().get(pk=world[key].pk)
+        assert (lead.status, lead.partner_id, lead.deal_id, lead.lost_reason) == (
+            status,
+            world[key].partner_id,
+            None,
+            "",
+        )
+        assert not lead.offers.exists()
+    assert RoutingRule.objects.across_tenants().get(pk=world["foreign_routing_rule"].pk).name == (
+        "Globex rule"
+    )
 
 
 @pytest.mark.parametrize("actor", ["admin", "channel_manager", "partner_admin"])

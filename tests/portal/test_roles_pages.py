@@ -167,11 +167,40 @@ def test_actions_refuse_get(name, member_of_role, action_targets, portal_client)
 
 
 NAVIGATION_BY_ROLE = {
-    "admin": ["Home", "Partners", "Partner directory", "Tiers", "Team", "Audit log", "Settings"],
-    "channel_manager": ["Home", "Partners", "Partner directory", "Tiers", "Team"],
-    "finance": ["Home", "Partners", "Partner directory", "Tiers", "Team"],
-    "partner_admin": ["Home", "My organisation", "Partner directory", "Tiers"],
-    "partner_sales": ["Home", "Partner directory", "Tiers"],
+    "admin": [
+        "Home",
+        "Partners",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "Review queue",
+        "Leads",
+        "CRM records",
+        "Team",
+        "Audit log",
+        "Settings",
+    ],
+    "channel_manager": [
+        "Home",
+        "Partners",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "Review queue",
+        "Leads",
+        "CRM records",
+        "Team",
+    ],
+    "finance": ["Home", "Partners", "Partner directory", "Tiers", "Deals", "CRM records", "Team"],
+    "partner_admin": [
+        "Home",
+        "My organisation",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "Lead inbox",
+    ],
+    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox"],
 }
 
 

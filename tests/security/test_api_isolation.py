@@ -43,8 +43,15 @@ API_ID_ROUTES = [
         {"tier": 1, "reason": "x", "expires_on": "2099-01-01"},
     ),
     ("partner-tier-override", "delete", "/api/v1/partners/{id}/tier-override/", None),
+    ("partner-commitments", "get", "/api/v1/partners/{id}/commitments/", None),
+    (
+        "partner-commitments-attest",
+        "post",
+        "/api/v1/partners/{id}/commitments/attest/",
+        {"benefit": "discount", "value": "20", "note": "Hijacked"},
+    ),
 ]
-STAFF_ONLY_ROUTES = {"partner-tier-override"}
+STAFF_ONLY_ROUTES = {"partner-tier-override", "partner-commitments-attest"}
 TOKEN_ROUTES = [("token-revoke", "post", "/api/v1/tokens/{id}/revoke/", None)]
 # Tier configuration: every member reads the tenant's own tiers, so only another tenant's
 # ids are at stake. {id} is a tier, {requirement} a requirement of it.
@@ -70,9 +77,84 @@ TIER_ROUTES = [
     ("tier-requirement-detail", "delete", "/api/v1/tier-requirements/{requirement}/", None),
 ]
 NOTIFICATION_ROUTES = [("notification-read", "post", "/api/v1/notifications/{id}/read/", None)]
-COVERED_API_ROUTES = {
-    name for name, *_ in API_ID_ROUTES + TOKEN_ROUTES + TIER_ROUTES + NOTIFICATION_ROUTES
+# Deals: {id} is a deal of another tenant, or of another partner of the same tenant.
+DEAL_ROUTES = [
+    ("deal-detail", "get", "/api/v1/deals/{id}/", None),
+    ("deal-detail", "patch", "/api/v1/deals/{id}/", {"notes": "Hijacked"}),
+    ("deal-detail", "put", "/api/v1/deals/{id}/", {"notes": "Hijacked"}),
+    ("deal-approve", "post", "/api/v1/deals/{id}/approve/", {}),
+    ("deal-reject", "post", "/api/v1/deals/{id}/reject/", {"reason": "Hijacked"}),
+    ("deal-close", "post", "/api/v1/deals/{id}/close/", {"outcome": "lost"}),
+    ("deal-assign", "post", "/api/v1/deals/{id}/assign/", {"reviewer": None}),
+    ("deal-participants", "get", "/api/v1/deals/{id}/participants/", None),
+    (
+        "deal-participants",
+        "post",
+        "/api/v1/deals/{id}/participants/",
+        {"partner": 1, "role": "influence"},
+    ),
+    (
+        "deal-decide-participant",
+        "post",
+        "/api/v1/deals/{id}/participants/1/decide/",
+        {"accept": True},
+    ),
+    ("deal-history", "get", "/api/v1/deals/{id}/history/", None),
+    ("deal-appeal", "get", "/api/v1/deals/{id}/appeal/", None),
+    ("deal-appeal", "post", "/api/v1/deals/{id}/appeal/", {"note": "Hijacked"}),
+    (
+        "deal-decide-appeal",
+        "post",
+        "/api/v1/deals/{id}/appeal/decide/",
+        {"outcome": "reversed", "reason": "x"},
+    ),
+    ("deal-extension", "get", "/api/v1/deals/{id}/extension/", None),
+    ("deal-extension", "post", "/api/v1/deals/{id}/extension/", {"reason": "Hijacked"}),
+    ("deal-decide-extension", "post", "/api/v1/deals/{id}/extension/decide/", {"approve": True}),
+    ("deal-messages", "get", "/api/v1/deals/{id}/messages/", None),
+    ("deal-messages", "post", "/api/v1/deals/{id}/messages/", {"body": "Hijacked"}),
+    ("deal-help-requests", "get", "/api/v1/deals/{id}/help-requests/", None),
+    ("deal-recommendations", "get", "/api/v1/deals/{id}/recommendations/", None),
+    ("deal-help-requests", "post", "/api/v1/deals/{id}/help-requests/", {"kind": "specialist"}),
+    ("deal-update-help-request", "post", "/api/v1/deals/{id}/help-requests/1/", {"status": "done"}),
+    # Asking to join another partner's deal is what join is for (the deal's details stay
+    # hidden until staff accept); another tenant's deal is still 404.
+    ("deal-join", "post", "/api/v1/deals/{id}/join/", {}),
+]
+DEAL_STAFF_ONLY = {
+    ("deal-participants", "post"),
+    "deal-approve",
+    "deal-reject",
+    "deal-assign",
+    "deal-decide-participant",
+    "deal-decide-appeal",
+    "deal-decide-extension",
+    "deal-update-help-request",
 }
+DEAL_JOINABLE = {"deal-join"}
+# CRM records (vendor staff only): {account}, {opportunity}, {crm_import} of another tenant.
+CRM_ROUTES = [
+    ("crm-account-detail", "get", "/api/v1/crm/accounts/{account}/", None),
+    ("crm-account-detail", "patch", "/api/v1/crm/accounts/{account}/", {"name": "Hijacked"}),
+    ("crm-account-detail", "delete", "/api/v1/crm/accounts/{account}/", None),
+    ("crm-opportunity-detail", "get", "/api/v1/crm/opportunities/{opportunity}/", None),
+    (
+        "crm-opportunity-detail",
+        "patch",
+        "/api/v1/crm/opportunities/{opportunity}/",
+        {"name": "Hijacked"},
+    ),
+    ("crm-opportunity-detail", "delete", "/api/v1/crm/opportunities/{opportunity}/", None),
+    ("crm-import-detail", "get", "/api/v1/crm/imports/{crm_import}/", None),
+    ("crm-import-apply", "post", "/api/v1/crm/imports/{crm_import}/apply/", None),
+    ("crm-import-discard", "post", "/api/v1/crm/imports/{crm_import}/discard/", None),
+]
+# Named accounts (staff with deals.rules): {id} is another tenant's account.
+NAMED_ACCOUNT_ROUTES = [("named-account-detail", "delete", "/api/v1/named-accounts/{id}/", None)]
+COVERED_API_ROUTES = {
+    name
+    for name, *_ in API_ID_ROUTES + TOKEN_ROUTES + TIER_ROUTES + NOTIFICATION_ROUTES + DEAL_ROUTES
+} | {name for name, *_ in CRM_ROUTES + NAMED_ACCOUNT_ROUTES}
 
 
 def call(client, method, path, body):
@@ -171,3 +253,191 @@ def test_another_tenants_or_persons_notification_is_404(
     for target in (foreign, colleague):
         assert call(client, method, path.format(id=target.pk), body).status_code == 404
     assert not Notification.objects.across_tenants().filter(read_at__isnull=False).exists()
+
+
+def _deal_snapshot(deal):
+    from dealreg.models import Deal
+
+    deal = Deal.objects.across_tenants().get(pk=deal.pk)
+    return (
+        deal.status,
+        deal.notes,
+        deal.assigned_to_id,
+        deal.messages.count(),
+        deal.appeals.count(),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), DEAL_ROUTES)
+def test_another_tenants_deal_is_404(name, method, path, body, admin, other_tenant, api_client):
+    from tests.dealreg.factories import DealFactory
+
+    foreign = DealFactory(tenant=other_tenant, notes="theirs")
+    before = _deal_snapshot(foreign)
+    response = call(api_client(admin), method, path.format(id=foreign.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    assert _deal_snapshot(foreign) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), DEAL_ROUTES)
+def test_another_partners_deal_is_404_for_partner_users(
+    name, method, path, body, partner_admin, partner, other_partner, api_client
+):
+    from tests.dealreg.factories import DealFactory
+
+    theirs = DealFactory(tenant=partner.tenant, partner=other_partner, notes="theirs")
+    own = DealFactory(tenant=partner.tenant, partner=partner)
+    before = _deal_snapshot(theirs)
+    client = api_client(partner_admin)
+    response = call(client, method, path.format(id=theirs.pk), body)
+    if name in DEAL_STAFF_ONLY or (name, method) in DEAL_STAFF_ONLY:
+        mine = call(client, method, path.format(id=own.pk), body)
+        assert response.status_code == mine.status_code == 403, (name, method)
+    elif name in DEAL_JOINABLE:
+        assert response.status_code == 201
+        assert "theirs" not in response.content.decode()
+        return
+    else:
+        assert response.status_code == 404, (name, method, response.status_code)
+    assert _deal_snapshot(theirs) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["admin", "channel_manager", "partner_admin"])
+@pytest.mark.parametrize(("name", "method", "path", "body"), CRM_ROUTES)
+def test_another_tenants_crm_records_are_404(
+    name, method, path, body, actor, other_tenant, api_client, request
+):
+    from dealreg.models import CrmImport
+    from tests.dealreg.factories import CrmAccountFactory, CrmOpportunityFactory
+
+    account = CrmAccountFactory(tenant=other_tenant, name="Foreign")
+    opportunity = CrmOpportunityFactory(tenant=other_tenant, name="Foreign", account=account)
+    crm_import = CrmImport.objects.create(
+        tenant=other_tenant,
+        kind="accounts",
+        file_name="theirs.csv",
+        rows=[{"row": 2, "action": "create", "external_id": "X", "name": "Hijacked"}],
+    )
+    client = api_client(request.getfixturevalue(actor))
+    target = path.format(account=account.pk, opportunity=opportunity.pk, crm_import=crm_import.pk)
+    response = call(client, method, target, body)
+    # Partner users are refused by role before any lookup (403), staff get 404.
+    expected = 403 if actor == "partner_admin" else 404
+    assert response.status_code == expected, (name, method, response.status_code)
+    account.refresh_from_db()
+    opportunity.refresh_from_db()
+    crm_import.refresh_from_db()
+    assert (account.name, opportunity.name, crm_import.status) == (
+        "Foreign",
+        "Foreign",
+        "previewed",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), NAMED_ACCOUNT_ROUTES)
+def test_another_tenants_named_account_is_404(
+    name, method, path, body, admin, other_tenant, api_client
+):
+    from dealreg.models import NamedAccount
+    from tests.dealreg.factories import NamedAccountFactory
+
+    foreign = NamedAccountFactory(tenant=other_tenant, name="Theirs")
+    response = call(api_client(admin), method, path.format(id=foreign.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    assert NamedAccount.objects.across_tenants().filter(pk=foreign.pk, name="Theirs").exists()
+
+
+# Leads: {id} is a lead of another tenant, or one offered to another partner of this tenant.
+LEAD_ROUTES = [
+    ("lead-detail", "get", "/api/v1/leads/{id}/", None),
+    ("lead-accept", "post", "/api/v1/leads/{id}/accept/", None),
+    ("lead-decline", "post", "/api/v1/leads/{id}/decline/", {"reason": "Hijacked"}),
+    ("lead-convert", "post", "/api/v1/leads/{id}/convert/", None),
+    ("lead-lost", "post", "/api/v1/leads/{id}/lost/", {"reason": "Hijacked"}),
+    ("lead-route", "post", "/api/v1/leads/{id}/route/", None),
+    ("lead-override", "post", "/api/v1/leads/{id}/override/", {"partner": 1, "reason": "x"}),
+    ("lead-withdraw", "post", "/api/v1/leads/{id}/withdraw/", {"reason": "Hijacked"}),
+    ("lead-routing", "get", "/api/v1/leads/{id}/routing/", None),
+]
+LEAD_STAFF_ONLY = {"lead-route", "lead-override", "lead-withdraw", "lead-routing"}
+LEAD_PARTNER_ONLY = {"lead-accept", "lead-decline", "lead-convert"}
+ROUTING_RULE_ROUTES = [
+    ("routing-rule-detail", "get", "/api/v1/routing-rules/{id}/", None),
+    ("routing-rule-detail", "patch", "/api/v1/routing-rules/{id}/", {"name": "Hijacked"}),
+    ("routing-rule-detail", "put", "/api/v1/routing-rules/{id}/", {"name": "Hijacked"}),
+    ("routing-rule-detail", "delete", "/api/v1/routing-rules/{id}/", None),
+]
+COVERED_API_ROUTES |= {name for name, *_ in LEAD_ROUTES + ROUTING_RULE_ROUTES}
+
+
+def _lead_snapshot(lead):
+    from dealreg.models import Lead, LeadOffer
+
+    lead = Lead.objects.across_tenants().get(pk=lead.pk)
+    offers = LeadOffer.objects.across_tenants().filter(lead=lead)
+    return (lead.status, lead.partner_id, lead.deal_id, lead.lost_reason, offers.count())
+
+
+def _expected_for_lead(name, membership) -> int:
+    """404 for a role that may use the route; a role that may not is refused (403) before
+    any lookup, so nothing about the id leaks either way."""
+    if name in LEAD_STAFF_ONLY and membership.is_partner_member:
+        return 403
+    if name in LEAD_PARTNER_ONLY and membership.is_staff_member:
+        return 403
+    return 404
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["admin", "partner_admin"])
+@pytest.mark.parametrize(("name", "method", "path", "body"), LEAD_ROUTES)
+def test_another_tenants_lead_is_404(
+    name, method, path, body, actor, other_tenant, api_client, request
+):
+    from tests.dealreg.factories import LeadFactory
+
+    foreign_partner = PartnerOrganisationFactory(tenant=other_tenant, name="Foreign Co")
+    foreign = LeadFactory(tenant=other_tenant, status="offered", partner=foreign_partner)
+    before = _lead_snapshot(foreign)
+    member = request.getfixturevalue(actor)
+    response = call(api_client(member), method, path.format(id=foreign.pk), body)
+    assert response.status_code == _expected_for_lead(name, member), (name, method)
+    assert _lead_snapshot(foreign) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), LEAD_ROUTES)
+def test_another_partners_lead_is_404_for_partner_users(
+    name, method, path, body, partner_admin, partner, other_partner, api_client
+):
+    from tests.dealreg.factories import LeadFactory
+
+    theirs = LeadFactory(tenant=partner.tenant, status="accepted", partner=other_partner)
+    own = LeadFactory(tenant=partner.tenant, status="accepted", partner=partner)
+    before = _lead_snapshot(theirs)
+    client = api_client(partner_admin)
+    response = call(client, method, path.format(id=theirs.pk), body)
+    if name in LEAD_STAFF_ONLY:
+        mine = call(client, method, path.format(id=own.pk), body)
+        assert response.status_code == mine.status_code == 403, (name, method)
+    else:
+        assert response.status_code == 404, (name, method, response.status_code)
+    assert _lead_snapshot(theirs) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), ROUTING_RULE_ROUTES)
+def test_another_tenants_routing_rule_is_404(
+    name, method, path, body, admin, other_tenant, api_client
+):
+    from dealreg.models import RoutingRule
+    from tests.dealreg.factories import RoutingRuleFactory
+
+    foreign = RoutingRuleFactory(tenant=other_tenant, name="Theirs")
+    response = call(api_client(admin), method, path.format(id=foreign.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    assert RoutingRule.objects.across_tenants().filter(pk=foreign.pk, name="Theirs").exists()

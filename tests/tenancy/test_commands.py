@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from dealreg.models import Deal, DealMatch, DealStatus
 from ecosystem.api.models import ApiToken
 from ecosystem.api.services import token_for_key
 from ecosystem.audit.models import AuditEntry
@@ -176,7 +177,16 @@ def test_seed_demo_builds_a_complete_program():
             "invitation.accepted", "invitation.revoked", "tier.created"} <= actions  # fmt: skip
     events = set(OutboxEvent.objects.for_tenant(tenant).values_list("name", flat=True))
     assert {"tenant.created", "partner.created", "partner.status_changed",
-            "membership.created"} <= events  # fmt: skip
+            "membership.created", "deal.registered", "deal.won"} <= events  # fmt: skip
+
+    deals = Deal.objects.for_tenant(tenant)
+    # 40 registrations, and the demo leads partners converted into deals.
+    assert deals.filter(leads__isnull=True).count() == 40
+    assert f"{deals.count()} deals" in lines[0]
+    assert set(deals.values_list("status", flat=True)) >= {
+        DealStatus.PENDING_REVIEW, DealStatus.APPROVED, DealStatus.WON, DealStatus.REJECTED,
+    }  # fmt: skip
+    assert DealMatch.objects.for_tenant(tenant).exists()
 
 
 def test_seed_demo_is_idempotent():
@@ -204,7 +214,10 @@ def test_seed_demo_is_deterministic_for_a_seed():
                 partner_organisation__isnull=False
             )
         )
-        return partners, people
+        deals = sorted(
+            (d.title, d.customer_name, d.status, d.amount) for d in Deal.objects.for_tenant(tenant)
+        )
+        return partners, people, deals
 
     run("seed_demo", "--tenant", "demo-a", "--seed", "7", "--partners", "7")
     run("seed_demo", "--tenant", "demo-b", "--seed", "7", "--partners", "7")
@@ -216,13 +229,19 @@ def test_seed_demo_is_deterministic_for_a_seed():
 
 
 def test_seed_demo_options():
-    lines = run("seed_demo", "--tenant", "globex", "--partners", "3", "--deals", "40")
+    lines = run("seed_demo", "--tenant", "globex", "--partners", "3", "--deals", "5")
 
     tenant = Tenant.objects.get(slug="globex")
     assert lines[-1] == tenant.get_base_url() + "/"
-    assert any("--deals 40" in line and "not available yet" in line for line in lines)
+    assert Deal.objects.for_tenant(tenant).filter(leads__isnull=True).count() == 5
     assert PartnerOrganisation.objects.for_tenant(tenant).count() == 3
     assert Membership.objects.for_tenant(tenant).filter(user__email="admin@globex.example").exists()
+
+
+def test_seed_demo_refuses_negative_deals():
+    with pytest.raises(CommandError, match="--deals"):
+        run("seed_demo", "--deals", "-1")
+    assert not Tenant.objects.exists()
 
 
 def test_seed_demo_refuses_no_partners():

@@ -16,15 +16,21 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.test.utils import override_settings
+from django.utils import timezone
 
+from dealreg.models import Deal
 from ecosystem.errors import DomainError
 from ecosystem.tenancy import services as tenancy_services
 from ecosystem.tenancy.management.base import command_error
 from ecosystem.tenancy.models import Membership, Tenant, User
 from ecosystem.tenancy.roles import Role
+from partners import commitment_services, tier_admin
 from partners import services as partner_services
-from partners import tier_admin
-from partners.models import PartnerOrganisation, PartnerStatus, PartnerType
+from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
+
+from . import _demo_crm as demo_crm
+from . import _demo_deals as demo_deals
+from . import _demo_leads as demo_leads
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 — printed on purpose: demo sign-ins
 DEFAULT_SLUG = "acme"
@@ -355,7 +361,10 @@ class Command(BaseCommand):
         parser.add_argument("--tenant", default=DEFAULT_SLUG, help="Slug (default acme).")
         parser.add_argument("--partners", type=int, default=12, help="How many (default 12).")
         parser.add_argument(
-            "--deals", type=int, default=None, help="Accepted; deals arrive with a later release."
+            "--deals",
+            type=int,
+            default=40,
+            help="Deals partners register (default 40); converted demo leads add a few.",
         )
         parser.add_argument(
             "--seed", type=int, default=DEFAULT_SEED, help="Random seed (same seed, same data)."
@@ -365,7 +374,7 @@ class Command(BaseCommand):
         slug = options["tenant"].strip().lower()
         if options["partners"] < 1:
             raise CommandError("--partners must be at least 1.")
-        if options["deals"] is not None and options["deals"] < 0:
+        if options["deals"] < 0:
             raise CommandError("--deals cannot be negative.")
         existing = Tenant.objects.filter(slug=slug).first()
         if existing is not None:
@@ -388,17 +397,19 @@ class Command(BaseCommand):
                 override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
                 transaction.atomic(),
             ):
-                tenant = self.seed(slug=slug, plans=plans, rng=rng)
+                tenant = self.seed(slug=slug, plans=plans, rng=rng, deals=options["deals"])
         except DomainError as error:
             raise command_error(error) from error
         finally:
             task_log.setLevel(task_log_level)
 
-        self.report(tenant, plans, options["deals"])
+        self.report(tenant, plans)
 
     # --- writing -----------------------------------------------------------------------------
 
-    def seed(self, *, slug: str, plans: list[PartnerPlan], rng: random.Random) -> Tenant:
+    def seed(
+        self, *, slug: str, plans: list[PartnerPlan], rng: random.Random, deals: int
+    ) -> Tenant:
         staff_domain = f"{slug}.example"
         admin_local, admin_name, _ = STAFF[0]
         tenant, admin = tenancy_services.create_tenant(
@@ -486,6 +497,11 @@ class Command(BaseCommand):
                 partner_organisation=partner,
             )
         self.seed_profiles(tenant, partners, staff, random.Random(rng.random()))
+        self.seed_crm(tenant, staff, rng)
+        self.seed_deals(tenant, partners, staff, rng, deals)
+        self.seed_leads(tenant, partners, staff, rng)
+        # Last, so lead priority is judged on the routed leads.
+        self.seed_commitments(tenant, partners, staff)
         return tenant
 
     def join(
@@ -633,13 +649,97 @@ class Command(BaseCommand):
                 tenant=tenant, actor=admin.user, partner_id=partner.pk, data=data
             )
 
+    # --- tier commitments --------------------------------------------------------------------
+
+    @staticmethod
+    def seed_commitments(tenant, partners, staff) -> None:
+        """The vendor's side of the tiers, met and not: Northwind's Gold discount is attested
+        (met); another partner whose tier promises a named contact has lost its channel
+        manager (not met); then every partner's commitments are checked."""
+        channel_manager = staff[Role.CHANNEL_MANAGER]
+        first_plan, northwind_partner, _ = partners[0]
+        tiers_by_id = {tier.pk: tier for tier in Tier.objects.for_tenant(tenant)}
+        northwind_tier = tiers_by_id.get(northwind_partner.tier_id)
+        if northwind_tier is not None and northwind_tier.discount_percent > 0:
+            commitment_services.attest_commitment(
+                tenant=tenant,
+                actor=channel_manager.user,
+                partner_id=northwind_partner.pk,
+                benefit="discount",
+                value=northwind_tier.discount_percent,
+                note=f"Price book “Partner net {timezone.localdate().year}”, "
+                f"{northwind_tier.name} column, applied to {first_plan.name}'s account.",
+            )
+        unmanaged = next(
+            (
+                partner
+                for plan, partner, _ in partners[1:]
+                if plan.status == PartnerStatus.ACTIVE
+                and partner.tier_id in tiers_by_id
+                and tiers_by_id[partner.tier_id].has_named_contact
+            ),
+            None,
+        )
+        if unmanaged is not None:
+            partner_services.update_partner(
+                tenant=tenant,
+                actor=staff[Role.ADMIN].user,
+                partner_id=unmanaged.pk,
+                data={"channel_manager": None},
+            )
+        commitment_services.evaluate_commitments(tenant=tenant)
+
+    # --- CRM records -------------------------------------------------------------------------
+
+    @staticmethod
+    def seed_crm(tenant, staff, rng: random.Random) -> None:
+        """The vendor's CRM accounts and pipeline (one applied import, ~40 opportunities),
+        including customers partners register, so duplicate flags show. A copy of `rng`
+        keeps the random choices made after it unchanged."""
+        crm_rng = random.Random()
+        crm_rng.setstate(rng.getstate())
+        demo_crm.seed_crm(tenant=tenant, actor=staff[Role.CHANNEL_MANAGER], rng=crm_rng)
+
+    # --- deal registrations -------------------------------------------------------------------
+
+    def seed_deals(self, tenant, partners, staff, rng: random.Random, count: int) -> None:
+        """`count` registrations through the deal services (after the CRM, so some match the
+        vendor's pipeline), in every state. A copy of `rng` keeps later choices unchanged."""
+        deal_rng = random.Random()
+        deal_rng.setstate(rng.getstate())
+        deal_rng.random()
+        deal_rng.random()  # not the sequences the CRM and lead copies draw
+        organisations = PartnerOrganisation.objects.for_tenant(tenant).filter(
+            pk__in=[organisation.pk for _, organisation, _ in partners]
+        )
+        demo_deals.seed_deals(
+            tenant=tenant,
+            partners=list(organisations.order_by("pk")),
+            staff=staff,
+            rng=deal_rng,
+            count=count,
+        )
+
+    # --- leads ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def seed_leads(tenant, partners, staff, rng: random.Random) -> None:
+        """Two routing rules and ~25 leads in every state, routed through the lead services
+        (dealreg.leads), so each offer has a real score breakdown. A copy of `rng` keeps the
+        random choices made after it unchanged."""
+        lead_rng = random.Random()
+        lead_rng.setstate(rng.getstate())
+        lead_rng.random()  # not the very sequence the CRM copy draws
+        demo_leads.seed_leads(tenant=tenant, staff=staff, partners=partners, rng=lead_rng)
+
     # --- output ------------------------------------------------------------------------------
 
-    def report(self, tenant: Tenant, plans: list[PartnerPlan], deals: int | None) -> None:
+    def report(self, tenant: Tenant, plans: list[PartnerPlan]) -> None:
         write = self.stdout.write
-        write(f"Created the demo program “{tenant.name}” with {len(plans)} partners.")
-        if deals is not None:
-            write(f"--deals {deals}: deal registration is not available yet; no deals created.")
+        write(
+            f"Created the demo program “{tenant.name}” with {len(plans)} partners and "
+            f"{Deal.objects.for_tenant(tenant).count()} deals."
+        )
         write("Invitation emails were not sent (demo addresses).")
         write(f"Sign in with password {DEMO_PASSWORD}:")
         for staff_local, _, staff_role in STAFF:

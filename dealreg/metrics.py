@@ -1,0 +1,102 @@
+"""Deal metrics for tier rules (partners.metrics registry): one aggregate query each.
+
+Money metrics add up won deals in the program's currency (the tenant's default currency);
+deals in other currencies are not converted (there is no exchange-rate source yet), so tier
+thresholds and the revenue they count share one currency.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
+
+from partners.metrics import Unit, Values, metric
+
+from .models import Deal, DealParticipant, DealStatus, ParticipantRole
+
+INFLUENCE_ROLES = [role for role in ParticipantRole.values if role != ParticipantRole.SOURCED]
+
+
+def _won(tenant, since):
+    deals = Q(deal__status=DealStatus.WON, deal__currency=tenant.default_currency)
+    if since is not None:
+        deals &= Q(deal__closed_on__gte=since.date())
+    return deals
+
+
+def _participations(tenant, partner_ids):
+    rows = DealParticipant.objects.for_tenant(tenant).filter(status=DealParticipant.Status.ACTIVE)
+    return rows if partner_ids is None else rows.filter(partner_id__in=partner_ids)
+
+
+def _sum_by_partner(rows) -> Values:
+    return {pk: total or Decimal("0") for pk, total in rows}
+
+
+@metric(
+    "sourced_won_revenue",
+    label=_("Sourced won revenue"),
+    unit=Unit.MONEY,
+    description=_("Final amounts of won deals the partner registered, in the program currency."),
+)
+def sourced_won_revenue(*, tenant, partner_ids, since, parameter) -> Values:
+    rows = (
+        _participations(tenant, partner_ids)
+        .filter(_won(tenant, since), role=ParticipantRole.SOURCED)
+        .values("partner_id")
+        .annotate(total=Sum("deal__final_amount"))
+        .values_list("partner_id", "total")
+    )
+    return _sum_by_partner(rows)
+
+
+@metric(
+    "influenced_won_revenue",
+    label=_("Influenced won revenue"),
+    unit=Unit.MONEY,
+    description=_(
+        "Final amounts of won deals the partner took part in without registering them "
+        "(influence, fulfillment, referral, co-sell), in the program currency."
+    ),
+)
+def influenced_won_revenue(*, tenant, partner_ids, since, parameter) -> Values:
+    rows = (
+        _participations(tenant, partner_ids)
+        .filter(_won(tenant, since), role__in=INFLUENCE_ROLES)
+        .values("partner_id")
+        .annotate(total=Sum("deal__final_amount"))
+        .values_list("partner_id", "total")
+    )
+    return _sum_by_partner(rows)
+
+
+@metric(
+    "won_deal_count",
+    label=_("Won deals"),
+    unit=Unit.COUNT,
+    description=_("Deals the partner registered that were won."),
+)
+def won_deal_count(*, tenant, partner_ids, since, parameter) -> Values:
+    deals = Deal.objects.for_tenant(tenant).filter(status=DealStatus.WON)
+    if partner_ids is not None:
+        deals = deals.filter(partner_id__in=partner_ids)
+    if since is not None:
+        deals = deals.filter(closed_on__gte=since.date())
+    rows = deals.values("partner_id").annotate(n=Count("pk")).values_list("partner_id", "n")
+    return {pk: Decimal(n) for pk, n in rows}
+
+
+@metric(
+    "registered_deal_count",
+    label=_("Registered deals"),
+    unit=Unit.COUNT,
+    description=_("Deals the partner registered, whatever became of them."),
+)
+def registered_deal_count(*, tenant, partner_ids, since, parameter) -> Values:
+    deals = Deal.objects.for_tenant(tenant)
+    if partner_ids is not None:
+        deals = deals.filter(partner_id__in=partner_ids)
+    if since is not None:
+        deals = deals.filter(created_at__gte=since)
+    rows = deals.values("partner_id").annotate(n=Count("pk")).values_list("partner_id", "n")
+    return {pk: Decimal(n) for pk, n in rows}
