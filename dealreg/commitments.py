@@ -52,7 +52,8 @@ def lead_priority(*, tenant, partners) -> Verdicts:
         .values_list("partner_id", "n")
     )
     bypassed: dict[int, list[LeadOffer]] = {}
-    overrides = offers.filter(is_override=True).select_related("lead").order_by("-offered_at")
+    # The partner sees this text: the date of the override, not whose lead it became.
+    overrides = offers.filter(is_override=True).order_by("-offered_at")
     for offer in overrides:
         passed_over = bypassed_partner_id(offer)
         if passed_over is not None and passed_over in ids:
@@ -68,15 +69,14 @@ def lead_priority(*, tenant, partners) -> Verdicts:
                 CommitmentStatus.NOT_MET,
                 ngettext(
                     "In the last %(days)s days staff gave %(n)s lead the router chose for "
-                    "this partner to another partner (latest: %(company)s on %(date)s).",
+                    "this partner to another partner (latest on %(date)s).",
                     "In the last %(days)s days staff gave %(n)s leads the router chose for "
-                    "this partner to other partners (latest: %(company)s on %(date)s).",
+                    "this partner to other partners (latest on %(date)s).",
                     count,
                 )
                 % {
                     "days": WINDOW_DAYS,
                     "n": count,
-                    "company": latest.lead.company_name,
                     "date": timezone.localdate(latest.offered_at).isoformat(),
                 },
             )

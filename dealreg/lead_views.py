@@ -19,6 +19,7 @@ from ecosystem.errors import DomainError
 from ecosystem.permissions import requires
 from ecosystem.portal.forms import add_domain_error
 from ecosystem.portal.selectors import tenant_zone
+from ecosystem.tenancy.roles import has_capability
 from partners.models import Region
 
 from . import lead_selectors, leads, routing_rules
@@ -125,8 +126,20 @@ def replay(offer: LeadOffer) -> dict[str, Any]:
 # --- staff -----------------------------------------------------------------------------------
 
 
-@requires("leads.manage")
 def lead_list(request):
+    """Staff see every lead; a partner's people asking for /leads/ mean their inbox."""
+    membership = getattr(request, "membership", None)
+    if (
+        membership is not None
+        and membership.is_partner_member
+        and has_capability(membership.role, "leads.respond")
+    ):
+        return redirect("leads:inbox")
+    return _staff_lead_list(request)
+
+
+@requires("leads.manage")
+def _staff_lead_list(request):
     form = LeadFilterForm(request.GET or None, tenant=request.tenant)
     filters = form.filters() if form.is_bound else {}
     page = Paginator(

@@ -12,8 +12,10 @@ import pytest
 
 from dealreg.matching import candidate_keys, identity, is_duplicate, score_identity
 
-# /work/main/tests/dealreg/this_file -> /work/shared/data/dedupe_dev.csv
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dedupe_dev.csv"
+# The workspace's shared sample (../shared/data beside the checkout) when present, else the
+# copy kept with the tests, so a clean clone measures the same pairs and never skips.
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "dedupe_dev.csv"
+DATA = SHARED if SHARED.exists() else Path(__file__).with_name("data") / "dedupe_dev.csv"
 
 MIN_PRECISION = 0.97
 MIN_RECALL = 0.95
@@ -21,8 +23,6 @@ MIN_RECALL = 0.95
 
 @pytest.fixture(scope="module")
 def pairs():
-    if not DATA.exists():
-        pytest.skip(f"labelled pairs not found at {DATA}")
     with DATA.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 

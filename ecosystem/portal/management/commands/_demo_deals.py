@@ -237,9 +237,12 @@ def _walk_through_states(tenant, deals, sellers, admin, manager, rng) -> None:
 def _spread_history(deals, rng) -> None:
     """Backdate registrations (seed only): a program's pipeline builds up over months."""
     now = timezone.now()
-    for deal in deals:
+    # `deals` is in registration order: earlier registrations stay older, so first-in
+    # still reads first-in on the review queue.
+    ages = sorted((rng.randrange(2, 72) for _ in deals), reverse=True)
+    for deal, hours in zip(deals, ages, strict=True):
         deal.refresh_from_db()
-        age = datetime.timedelta(hours=rng.randrange(2, 72))
+        age = datetime.timedelta(hours=hours)
         if deal.closed_on is not None:
             registered = timezone.make_aware(
                 datetime.datetime.combine(deal.closed_on, datetime.time(10))
