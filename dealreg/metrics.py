@@ -7,13 +7,15 @@ thresholds and the revenue they count share one currency.
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from partners.metrics import Unit, Values, metric
 
 from .models import Deal, DealParticipant, DealStatus, ParticipantRole
 
+MONEY_FIELD = DecimalField(max_digits=18, decimal_places=2)
 INFLUENCE_ROLES = [role for role in ParticipantRole.values if role != ParticipantRole.SOURCED]
 
 
@@ -33,11 +35,28 @@ def _sum_by_partner(rows) -> Values:
     return {pk: total or Decimal("0") for pk, total in rows}
 
 
+def _revenue_per_partner(roles):
+    """(tenant, since) -> each partner row's won revenue in `roles`, for sorting lists."""
+
+    def expression(*, tenant, since):
+        total = (
+            _participations(tenant, None)
+            .filter(_won(tenant, since), role__in=roles, partner_id=OuterRef("pk"))
+            .values("partner_id")
+            .annotate(total=Sum("deal__final_amount"))
+            .values("total")
+        )
+        return Coalesce(Subquery(total), Value(Decimal("0")), output_field=MONEY_FIELD)
+
+    return expression
+
+
 @metric(
     "sourced_won_revenue",
     label=_("Sourced won revenue"),
     unit=Unit.MONEY,
     description=_("Final amounts of won deals the partner registered, in the program currency."),
+    per_partner=_revenue_per_partner([ParticipantRole.SOURCED]),
 )
 def sourced_won_revenue(*, tenant, partner_ids, since, parameter) -> Values:
     rows = (
@@ -58,6 +77,7 @@ def sourced_won_revenue(*, tenant, partner_ids, since, parameter) -> Values:
         "Final amounts of won deals the partner took part in without registering them "
         "(influence, fulfillment, referral, co-sell), in the program currency."
     ),
+    per_partner=_revenue_per_partner(INFLUENCE_ROLES),
 )
 def influenced_won_revenue(*, tenant, partner_ids, since, parameter) -> Values:
     rows = (

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,9 @@ class Metric:
     description: str = ""
     parameter_label: str = ""  # non-empty when the metric needs a parameter (e.g. course)
     windowed: bool = True  # False when a time window makes no sense for it
+    # (tenant, since) -> an expression of the metric for each row of a PartnerOrganisation
+    # queryset (a correlated subquery): lists can then sort by it in the database.
+    per_partner: Callable[..., Any] | None = None
 
     def values(
         self,
@@ -68,6 +72,7 @@ def metric(
     description="",
     parameter_label="",
     windowed: bool = True,
+    per_partner: Callable[..., Any] | None = None,
 ) -> Callable[[Compute], Compute]:
     def register(function: Compute) -> Compute:
         _registry[code] = Metric(
@@ -78,6 +83,7 @@ def metric(
             description=str(description),
             parameter_label=str(parameter_label),
             windowed=windowed,
+            per_partner=per_partner,
         )
         return function
 
@@ -91,6 +97,11 @@ def get_metric(code: str) -> Metric | None:
 def available_metrics() -> list[Metric]:
     """Every registered metric, by label: what tier requirements can use."""
     return sorted(_registry.values(), key=lambda m: m.label)
+
+
+def sortable_metrics() -> list[Metric]:
+    """Metrics lists can sort partners by (those with a per-partner expression)."""
+    return [m for m in available_metrics() if m.per_partner is not None]
 
 
 def metric_choices() -> list[tuple[str, str]]:

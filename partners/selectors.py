@@ -1,12 +1,16 @@
 """Reads of partner organisations, applying the reader's visibility."""
 
+from datetime import timedelta
+
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q
+from django.utils import timezone
 
 from ecosystem.audit.models import AuditEntry
 from ecosystem.tenancy.models import Invitation, Membership
 from ecosystem.tenancy.roles import STAFF_ROLES
 
+from .metrics import get_metric
 from .models import (
     PartnerOrganisation,
     PartnerSpecialisation,
@@ -97,7 +101,23 @@ def partner_list(
         )
     if region:
         partners = partners.filter(json_list_contains("regions", region))
+    by_metric = sort_metric(sort)
+    if by_metric is not None:
+        since = timezone.now() - timedelta(days=METRIC_SORT_DAYS)
+        return partners.annotate(
+            sort_value=by_metric.per_partner(tenant=tenant, since=since)  # type: ignore[misc]
+        ).order_by(F("sort_value").desc(), "name")
     return partners.order_by(*SORTS.get(sort, SORTS["name"]))
+
+
+# Directory sorts by a metric (revenue, later engagement…) count the trailing year.
+METRIC_SORT_DAYS = 365
+
+
+def sort_metric(sort: str):
+    """The metric a directory sort names (its code), if it can sort partners."""
+    found = get_metric(sort) if sort else None
+    return found if found is not None and found.per_partner is not None else None
 
 
 def partner_export_rows(*, tenant, membership, filters: dict):

@@ -26,6 +26,7 @@ from .forms import (
     SpecialisationForm,
     StatusChangeForm,
 )
+from .metrics import sortable_metrics
 from .models import Industry, PartnerStatus, PartnerType, Region
 
 MEMBERS_PER_PAGE = 50
@@ -83,6 +84,17 @@ def _filter_options(tenant) -> dict:
     }
 
 
+def _sort_choices():
+    """The fixed sorts, then one per metric that can sort (revenue…), highest first."""
+    return [
+        *SORT_CHOICES,
+        *[
+            (item.code, _("%(metric)s, last 12 months") % {"metric": item.label})
+            for item in sortable_metrics()
+        ],
+    ]
+
+
 @requires("partners.view_all")
 def partner_list(request):
     filters = _directory_filters(request)
@@ -97,7 +109,8 @@ def partner_list(request):
             "page": page,
             **_filter_options(request.tenant),
             "managers": selectors.channel_manager_choices(tenant=request.tenant),
-            "sorts": SORT_CHOICES,
+            "sorts": _sort_choices(),
+            "sort_metric": selectors.sort_metric(filters["sort"]),
             "is_filtered": any(value for key, value in filters.items() if key != "sort"),
             "export_query": request.GET.urlencode(),
         },

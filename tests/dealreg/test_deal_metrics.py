@@ -97,3 +97,27 @@ def test_winning_queues_reevaluation_of_every_participant(
         .values_list("key", flat=True)
     )
     assert keys == {f"partner:{deal.partner_id}", f"partner:{other_partner.pk}"}
+
+
+def test_directory_sorts_by_won_revenue_in_the_database(
+    tenant, admin, partner, other_partner, portal_client, django_assert_max_num_queries
+):
+    today = timezone.localdate()
+    quiet = PartnerOrganisationFactory(tenant=tenant, name="Aardvark Quiet")
+    _won(tenant, partner, "1000.00", today, influencer=quiet)
+    _won(tenant, other_partner, "7500.00", today)
+    _won(tenant, partner, "90000.00", today - datetime.timedelta(days=400))  # outside the year
+    client = portal_client(admin)
+    client.get("/partners/")
+    with django_assert_max_num_queries(12):  # as the unsorted directory: one sorted query
+        page = client.get("/partners/", {"sort": "sourced_won_revenue"})
+    rows = [(p.name, p.sort_value) for p in page.context["page"].object_list]
+    assert rows == [
+        (other_partner.name, Decimal("7500.00")),
+        (partner.name, Decimal("1000.00")),
+        ("Aardvark Quiet", Decimal("0")),
+    ]
+    html = page.content.decode()
+    assert "Sourced won revenue, last 12 months" in html and "USD 7,500" in html
+    influenced = client.get("/partners/", {"sort": "influenced_won_revenue"})
+    assert influenced.context["page"].object_list[0].name == "Aardvark Quiet"
