@@ -6,21 +6,20 @@ The file format is described in dealreg.crm.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from ecosystem.errors import ValidationFailed
+# ImportTooLarge and ParsedFile are used by dealreg.crm, which imports them from here.
+from ecosystem.csv_uploads import ImportTooLarge as ImportTooLarge
+from ecosystem.csv_uploads import ParsedCsv as ParsedFile
+from ecosystem.csv_uploads import parse_csv_rows, read_csv_text
 
 from . import matching
 from .models import CrmImport
@@ -58,12 +57,6 @@ TRUE_WORDS = {"true", "yes", "y", "1", "open"}
 FALSE_WORDS = {"false", "no", "n", "0", "closed"}
 COUNTRY_ALIASES = {"UK": "GB"}
 MAX_PRODUCTS = 50
-
-
-class ImportTooLarge(ValidationFailed):
-    """An upload over the size or row limit (413)."""
-
-    status_code = 413
 
 
 # --- cleaning: one set of rules for the API and for every CSV row -------------------------
@@ -271,120 +264,22 @@ def is_open_stage(stage: str) -> bool:
 # --- CSV files ---------------------------------------------------------------------------
 
 
-@dataclass
-class ParsedFile:
-    columns: list[str]
-    rows: list[tuple[int, dict[str, str]]]  # (row number, {column: cell})
-    errors: list[dict[str, Any]]
-
-
-def _header_name(cell: str) -> str:
-    return re.sub(r"[\s\-]+", "_", text_of(cell).lower())
-
-
 def read_upload(uploaded_file) -> str:
     """The upload's text: at most MAX_IMPORT_BYTES (413 beyond), UTF-8 with or without a
     byte-order mark."""
-    if uploaded_file is None:
-        raise ValidationFailed(_("Choose a CSV file to upload."), field="file")
-    size = getattr(uploaded_file, "size", None)
-    too_large = ImportTooLarge(
-        _("The file is %(size)s; upload at most %(limit)s (split it into several files).")
-        % {"size": filesizeformat(size or 0), "limit": filesizeformat(MAX_IMPORT_BYTES)},
-        field="file",
-    )
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise too_large
-    uploaded_file.seek(0)
-    content = uploaded_file.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise too_large
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ValidationFailed(
-            _(
-                "The file is not UTF-8 text. Save it as “CSV UTF-8” (in Excel: Save as → "
-                "CSV UTF-8) and upload it again."
-            ),
-            field="file",
-        ) from error
-    if "\x00" in text:
-        raise ValidationFailed(_("This is not a CSV file; upload a CSV file."), field="file")
-    return text
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
+    return read_csv_text(uploaded_file, max_bytes=MAX_IMPORT_BYTES)
 
 
 def parse_csv(text: str, kind: str) -> ParsedFile:
     """The header checked and the rows read (blank lines skipped); file-level problems
-    are raised, row-level ones collected."""
-    known = COLUMNS[kind]
-    expected = _("The first row must name the columns: %(columns)s.") % {
-        "columns": ", ".join(known)
-    }
-    if not text.strip():
-        raise ValidationFailed(_("The file is empty.") + " " + expected, field="file")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    try:
-        header = [_header_name(cell) for cell in next(reader)]
-        duplicated = sorted({name for name in header if name and header.count(name) > 1})
-        if duplicated:
-            raise ValidationFailed(
-                _("These columns appear more than once: %(columns)s.")
-                % {"columns": ", ".join(duplicated)},
-                field="file",
-            )
-        missing = [name for name in REQUIRED_COLUMNS if name not in header]
-        if missing:
-            raise ValidationFailed(
-                _("The file has no %(columns)s column; add it to the first row.")
-                % {"columns": ", ".join(missing)}
-                + " "
-                + expected,
-                field="file",
-            )
-        positions = {name: index for index, name in enumerate(header) if name in known}
-        rows: list[tuple[int, dict[str, str]]] = []
-        errors: list[dict[str, Any]] = []
-        for number, cells in enumerate(reader, start=2):
-            if not any(text_of(cell) for cell in cells):
-                continue
-            if len(rows) >= MAX_IMPORT_ROWS:
-                raise ImportTooLarge(
-                    _("The file has more than %(limit)s rows; split it into several files.")
-                    % {"limit": f"{MAX_IMPORT_ROWS:,}"},
-                    field="file",
-                )
-            if len(cells) > len(header) and any(text_of(cell) for cell in cells[len(header) :]):
-                errors.append(
-                    {
-                        "row": number,
-                        "field": "",
-                        "message": _("The row has more cells than the header has columns."),
-                    }
-                )
-            rows.append(
-                (
-                    number,
-                    {
-                        name: cells[index] if index < len(cells) else ""
-                        for name, index in positions.items()
-                    },
-                )
-            )
-    except csv.Error as error:
-        raise ValidationFailed(
-            _("The file is not valid CSV near row %(row)d (%(problem)s).")
-            % {"row": reader.line_num, "problem": str(error)[:200]},
-            field="file",
-        ) from error
-    return ParsedFile(
-        columns=[name for name in known if name in positions], rows=rows, errors=errors
+    are raised, row-level ones (cells beyond the header) collected."""
+    return parse_csv_rows(
+        text,
+        columns=COLUMNS[kind],
+        required=REQUIRED_COLUMNS,
+        max_rows=MAX_IMPORT_ROWS,
+        unique="all",
+        extra_cells_are_errors=True,
     )
 
 

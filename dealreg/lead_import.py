@@ -12,9 +12,6 @@ transaction.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,10 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ecosystem.errors import ValidationFailed
+from ecosystem.csv_uploads import parse_csv_rows
 from ecosystem.tenancy.models import Membership
 
-from .crm_cleaning import ImportTooLarge, read_upload, text_of
+from .crm_cleaning import read_upload
 from .leads import (
     LEAD_FIELDS,
     build_lead,
@@ -58,64 +55,6 @@ class LeadImport:
         return not self.errors
 
 
-def _header_name(cell: str) -> str:
-    return re.sub(r"[\s\-]+", "_", text_of(cell).lower())
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
-def _read_rows(text: str) -> list[tuple[int, dict[str, str]]]:
-    """(row number, {column: cell}) for each non-blank row; file-level problems raise."""
-    expected = _("The first row must name the columns: %(columns)s.") % {
-        "columns": ", ".join(IMPORT_COLUMNS)
-    }
-    if not text.strip():
-        raise ValidationFailed(_("The file is empty.") + " " + expected, field="file")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        header = [_header_name(cell) for cell in next(reader)]
-        missing = [name for name in REQUIRED_IMPORT_COLUMNS if name not in header]
-        if missing:
-            raise ValidationFailed(
-                _("The file has no %(columns)s column; add it to the first row.")
-                % {"columns": ", ".join(missing)}
-                + " "
-                + expected,
-                field="file",
-            )
-        positions = {name: index for index, name in enumerate(header) if name in IMPORT_COLUMNS}
-        for number, cells in enumerate(reader, start=2):
-            if not any(text_of(cell) for cell in cells):
-                continue
-            if len(rows) >= MAX_LEAD_IMPORT_ROWS:
-                raise ImportTooLarge(
-                    _("The file has more than %(limit)s leads; split it into several files.")
-                    % {"limit": f"{MAX_LEAD_IMPORT_ROWS:,}"},
-                    field="file",
-                )
-            rows.append(
-                (
-                    number,
-                    {
-                        name: cells[index] if index < len(cells) else ""
-                        for name, index in positions.items()
-                    },
-                )
-            )
-    except csv.Error as error:
-        raise ValidationFailed(
-            _("The file is not valid CSV near row %(row)d (%(problem)s).")
-            % {"row": reader.line_num, "problem": str(error)[:200]},
-            field="file",
-        ) from error
-    return rows
-
-
 @transaction.atomic
 def import_leads(
     *,
@@ -129,7 +68,14 @@ def import_leads(
     and nothing is written (the result lists each row's errors). Otherwise every lead is
     created with source `import` and, with `route`, offered in file order."""
     require_lead_manager(actor)
-    rows = _read_rows(read_upload(uploaded_file))
+    rows = parse_csv_rows(
+        read_upload(uploaded_file),
+        columns=IMPORT_COLUMNS,
+        required=REQUIRED_IMPORT_COLUMNS,
+        max_rows=MAX_LEAD_IMPORT_ROWS,
+        too_many_rows=_("The file has more than %(limit)s leads; split it into several files."),
+        no_rows=_("The file has a header but no leads."),
+    ).rows
     result = LeadImport(total_rows=len(rows), dry_run=dry_run)
     cleaned: list[dict[str, Any]] = []
     for number, row in rows:
@@ -138,8 +84,6 @@ def import_leads(
             if len(result.errors) < MAX_STORED_ERRORS:
                 result.errors.append({"row": number, "field": name, "message": message})
         cleaned.append(values)
-    if not rows:
-        raise ValidationFailed(_("The file has a header but no leads."), field="file")
     if result.errors or dry_run:
         return result
     now = timezone.now()

@@ -14,10 +14,7 @@ codes (DE, DEU) or English names.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -26,11 +23,12 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from ecosystem.audit.services import diff, record, snapshot
+from ecosystem.csv_uploads import ImportTooLarge, parse_csv_rows
 from ecosystem.errors import NotFound, ValidationFailed
 from ecosystem.tenancy.models import Membership
 
 from . import matching
-from .crm_cleaning import ImportTooLarge, file_name_of, read_upload, text_of
+from .crm_cleaning import file_name_of, read_upload, text_of
 from .models import NamedAccount
 
 COLUMNS = ["name", "domain", "country", "owner"]
@@ -198,76 +196,6 @@ class ImportRejected(ValidationFailed):
         self.total_errors = total_errors
 
 
-@dataclass
-class _Parsed:
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-
-def _header_name(cell: str) -> str:
-    return re.sub(r"[\s\-]+", "_", text_of(cell).lower())
-
-
-def _delimiter(first_line: str) -> str:
-    counts = {delimiter: first_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
-def _parse(text: str) -> _Parsed:
-    expected = _("The first row must name the columns: %(columns)s.") % {
-        "columns": ", ".join(COLUMNS)
-    }
-    if not text.strip():
-        raise ValidationFailed(_("The file is empty.") + " " + expected, field="file")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
-    parsed = _Parsed()
-    try:
-        header = [_header_name(cell) for cell in next(reader)]
-        missing = [name for name in COLUMNS if name not in header]
-        if missing:
-            raise ValidationFailed(
-                _("The file has no %(columns)s column.") % {"columns": ", ".join(missing)}
-                + " "
-                + expected,
-                field="file",
-            )
-        duplicated = sorted({name for name in header if name in COLUMNS and header.count(name) > 1})
-        if duplicated:
-            raise ValidationFailed(
-                _("These columns appear more than once: %(columns)s.")
-                % {"columns": ", ".join(duplicated)},
-                field="file",
-            )
-        positions = {name: header.index(name) for name in COLUMNS}
-        for number, cells in enumerate(reader, start=2):
-            if not any(text_of(cell) for cell in cells):
-                continue
-            if len(parsed.rows) >= MAX_ROWS:
-                raise ImportTooLarge(
-                    _("The file has more than %(limit)s rows; split it into several files.")
-                    % {"limit": f"{MAX_ROWS:,}"},
-                    field="file",
-                )
-            parsed.rows.append(
-                (
-                    number,
-                    {
-                        name: cells[index] if index < len(cells) else ""
-                        for name, index in positions.items()
-                    },
-                )
-            )
-    except csv.Error as error:
-        raise ValidationFailed(
-            _("The file is not valid CSV near row %(row)d (%(problem)s).")
-            % {"row": reader.line_num, "problem": str(error)[:200]},
-            field="file",
-        ) from error
-    if not parsed.rows:
-        raise ValidationFailed(_("The file has a header but no accounts."), field="file")
-    return parsed
-
-
 @transaction.atomic
 def import_named_accounts(*, tenant, actor: Membership, uploaded_file) -> ImportResult:
     """Add or update named accounts from a CSV file, all rows or none.
@@ -277,7 +205,15 @@ def import_named_accounts(*, tenant, actor: Membership, uploaded_file) -> Import
     are an error. Raises ImportRejected with every row's problem, or ValidationFailed /
     ImportTooLarge (413) for the file as a whole."""
     file_name = file_name_of(uploaded_file)
-    parsed = _parse(read_upload(uploaded_file))
+    parsed = parse_csv_rows(
+        read_upload(uploaded_file),
+        columns=COLUMNS,
+        required=COLUMNS,
+        max_rows=MAX_ROWS,
+        unique="known",
+        missing_columns=_("The file has no %(columns)s column."),
+        no_rows=_("The file has a header but no accounts."),
+    )
     errors: list[RowError] = []
     cleaned: list[tuple[int, dict[str, str], tuple[str, str]]] = []
     first_row_of: dict[tuple[str, str], int] = {}
