@@ -4,6 +4,8 @@ crm.manage writes. Serializers check shapes; dealreg.crm decides."""
 
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -233,6 +235,7 @@ class _CrmRecordViewSet(
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
+    metaclass=ABCMeta,
 ):
     """POST upserts by external id (201 created, 200 updated); PATCH changes, DELETE removes."""
 
@@ -267,11 +270,13 @@ class _CrmRecordViewSet(
         record = self.update_record(self.request, serializer.instance.pk, data)
         serializer.instance = self.get_queryset().get(pk=record.pk)
 
-    def upsert(self, request, data):  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def upsert(self, request, data):
+        """Create or update the record with data["external_id"]: (record, created)."""
 
-    def update_record(self, request, pk, data):  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def update_record(self, request, pk, data):
+        """Change record `pk` through its service and return it."""
 
 
 SEARCH = OpenApiParameter("search", str, description="Name, domain, external id or owner contains")
