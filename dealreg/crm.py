@@ -88,7 +88,6 @@ OPPORTUNITY_FIELDS = [
     "close_date",
     "products",
 ]
-IDENTITY_KEYS = ["name_key", "domain_key", "domain_label"]
 # (opportunity field, account field) an opportunity without its own value takes over.
 INHERITED_FROM_ACCOUNT = [
     ("customer_name", "name"),
@@ -158,7 +157,7 @@ def _opportunity_fields(
         identity = matching.identity(
             fields["customer_name"], fields["customer_domain"], fields["customer_country"]
         )
-        fields.update({key: getattr(identity, key) for key in IDENTITY_KEYS})
+        fields.update(CrmOpportunity.keys_of(identity))
     return fields, errors
 
 
@@ -229,14 +228,14 @@ def _follow_account_changes(tenant, changes: list[tuple[CrmAccount, tuple[str, s
                 opportunity.customer_domain,
                 str(opportunity.customer_country),
             )
-            for key in IDENTITY_KEYS:
-                setattr(opportunity, key, getattr(identity, key))
+            for key, value in CrmOpportunity.keys_of(identity).items():
+                setattr(opportunity, key, value)
             opportunity.updated_at = now
             updated.append(opportunity)
     CrmOpportunity.objects.bulk_update(
         updated,
         [field for field, _account_field in INHERITED_FROM_ACCOUNT]
-        + IDENTITY_KEYS
+        + CrmOpportunity.KEY_FIELDS
         + ["updated_at"],
         batch_size=500,
     )
@@ -655,7 +654,7 @@ def _apply_opportunities(tenant, rows: list[dict]) -> tuple[int, int]:
             changed.append(opportunity)
     CrmOpportunity.objects.bulk_create(new, batch_size=500)
     CrmOpportunity.objects.bulk_update(
-        changed, [*OPPORTUNITY_FIELDS, *IDENTITY_KEYS, "updated_at"], batch_size=500
+        changed, [*OPPORTUNITY_FIELDS, *CrmOpportunity.KEY_FIELDS, "updated_at"], batch_size=500
     )
     return len(new), len(checked) - len(new)
 

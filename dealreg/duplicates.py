@@ -1,10 +1,14 @@
 """Duplicate detection against the tenant's deals and CRM opportunities.
 
-Candidates come from indexes, never a scan: equal registrable domain, equal domain label
-(the same company under another suffix), equal normalised name, and on PostgreSQL trigram
-similarity of the normalised name (pg_trgm GIN index). Each candidate is then scored by
-dealreg.matching, which explains itself in plain reasons. On the embedded default (SQLite)
-the trigram part is replaced by a scan of the tenant's open records: same answers, slower.
+Candidates come from an index, never a scan: records sharing a search key (a GIN index on
+PostgreSQL). `matching.candidate_keys` (registrable domain, domain label, the name's
+letters and its one-letter-deleted forms) find every record the scorer can flag;
+`matching.related_keys` (the distinctive name, its first word) add, bounded, the weaker
+"possible duplicates". Each candidate is then scored by dealreg.matching, which explains
+itself in plain reasons. The embedded default (SQLite) runs the same queries unindexed.
+
+Trigram similarity of whole names is no candidate search at scale: "Mapt Telecom" shares
+a third of its trigrams with every "… Telecom" in the tenant.
 """
 
 from __future__ import annotations
@@ -13,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,9 +25,10 @@ from . import matching
 from .models import OPEN_STATUSES, CrmOpportunity, Deal, MatchKind, NamedAccount
 
 CANDIDATES_PER_SOURCE = 40
-# pg_trgm's similarity floor for the candidate search: well below the scorer's threshold,
-# so the scorer, not the index, decides.
-TRIGRAM_FLOOR = 0.3
+RELATED_PER_KEY = 20
+# pg_trgm's similarity floor for the named-account search: well below the scorer's
+# threshold, so the scorer, not the index, decides.
+TRIGRAM_FLOOR = "0.3"
 
 
 @dataclass
@@ -47,57 +51,24 @@ class FoundMatch:
         }
 
 
-def identity_of(record) -> matching.Identity:
-    return matching.Identity(
-        name=record.customer_name,
-        domain=record.customer_domain,
-        country=str(record.customer_country),
-        name_key=record.name_key,
-        domain_key=record.domain_key,
-        domain_label=record.domain_label,
-    )
-
-
-def _key_filter(identity: matching.Identity) -> Q:
-    condition = Q(name_key=identity.name_key)
-    if identity.domain_key:
-        condition |= Q(domain_key=identity.domain_key)
-    if identity.domain_label:
-        condition |= Q(domain_label=identity.domain_label)
-    return condition
-
-
 def _candidates(queryset, identity: matching.Identity, *, open_filter: Q) -> list:
-    """Records sharing a key, plus the most name-similar ones (bounded)."""
-    by_key = list(queryset.filter(_key_filter(identity))[:CANDIDATES_PER_SOURCE])
-    seen = {record.pk for record in by_key}
-    if not identity.name_key:
-        return by_key
-    if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import TrigramSimilarity
-
-        similar = (
-            queryset.filter(name_key__trigram_similar=identity.name_key)
-            .exclude(pk__in=seen)
-            .annotate(similarity=TrigramSimilarity("name_key", identity.name_key))
-            .order_by("-similarity")[:CANDIDATES_PER_SOURCE]
+    """Records sharing a search key with `identity`: every one the scorer can flag (open
+    ones first, then the newest, bounded), then, bounded, some sharing only a weaker key."""
+    queryset = queryset.defer("search_keys")
+    records = list(
+        queryset.filter(search_keys__has_any_keys=sorted(matching.candidate_keys(identity)))
+        .annotate(is_open_now=Case(When(open_filter, then=Value(0)), default=Value(1)))
+        .order_by("is_open_now", "-pk")[:CANDIDATES_PER_SOURCE]
+    )
+    for key in matching.related_keys(identity):
+        # Unordered: a weak key such as "word:first" can be shared by thousands of
+        # records, and these only ever make "possible duplicates".
+        records += (
+            queryset.filter(search_keys__has_key=key)
+            .exclude(pk__in=[record.pk for record in records])
+            .order_by()[:RELATED_PER_KEY]
         )
-    else:
-        # No trigram index: open records only, shortest names first (bounded).
-        similar = (
-            queryset.filter(open_filter)
-            .exclude(pk__in=seen)
-            .order_by(Length("name_key"))[: CANDIDATES_PER_SOURCE * 25]
-        )
-    return by_key + list(similar)
-
-
-def _set_trigram_floor() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [str(TRIGRAM_FLOOR)]
-            )
+    return records
 
 
 def _deal_context(
@@ -136,7 +107,6 @@ def find_duplicates(
     `viewer_partner_id` is the asking partner (None for staff): another partner's deal is
     then described without its customer's name, so nothing about it is revealed."""
     product_set = frozenset(str(product) for product in products or [])
-    _set_trigram_floor()
     today = timezone.localdate()
     found: list[FoundMatch] = []
 
@@ -145,7 +115,7 @@ def find_duplicates(
         deals = deals.exclude(pk=exclude_deal_id)
     for deal in _candidates(deals, identity, open_filter=Q(status__in=OPEN_STATUSES)):
         context = _deal_context(product_set, expected_close, deal, viewer_partner_id)
-        result = matching.score_match(identity, identity_of(deal), context, today=today)
+        result = matching.score_match(identity, deal.identity, context, today=today)
         if result.score >= minimum_score:
             found.append(FoundMatch(MatchKind.DEAL, deal, result.score, list(result.reasons)))
 
@@ -161,7 +131,7 @@ def find_duplicates(
             # opportunity's own name or stage.
             candidate_label=opportunity.customer_name if viewer_partner_id is None else "",
         )
-        result = matching.score_match(identity, identity_of(opportunity), context, today=today)
+        result = matching.score_match(identity, opportunity.identity, context, today=today)
         if result.score >= minimum_score:
             reasons = [*result.reasons, _vendor_pipeline_reason(opportunity, viewer_partner_id)]
             found.append(FoundMatch(MatchKind.OPPORTUNITY, opportunity, result.score, reasons))
@@ -189,7 +159,11 @@ def named_account_for(*, tenant, identity: matching.Identity) -> NamedAccount | 
         condition |= Q(domain_key=identity.domain_key)
     candidates = list(accounts.filter(condition)[:CANDIDATES_PER_SOURCE])
     if connection.vendor == "postgresql" and identity.name_key:
-        _set_trigram_floor()
+        # Named accounts are few (a direct-sales list): trigrams of the whole name do.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('pg_trgm.similarity_threshold', %s, true)", [TRIGRAM_FLOOR]
+            )
         candidates += list(
             accounts.filter(name_key__trigram_similar=identity.name_key).exclude(
                 pk__in=[account.pk for account in candidates]

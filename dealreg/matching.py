@@ -287,6 +287,39 @@ def normalise_name(name: str) -> str:
     return " ".join(tokens)
 
 
+# Words that say what a company does, not which company it is: "Mapt Telecom" and "Kato
+# Telecom" share "telecom" and nothing else. The distinctive name (`distinctive_name`)
+# drops them so the fuzzy candidate search compares what tells customers apart.
+_GENERIC_WORDS = frozenset(
+    """
+    and of the de du des la le el los las da do der die den und et y e
+    group groups holding holdings international global worldwide
+    telecom telecoms telecommunications communications comms telco wireless mobile
+    technology technologies tech techs systems system solutions solution services service
+    consulting consultants consultancy advisors advisory partners partner associates
+    logistics transport transportation shipping freight airlines airways aviation
+    foods food beverages health healthcare medical pharma pharmaceuticals biotech clinic
+    hospital energy power utilities oil gas petroleum mining metals steel chemicals
+    chemical materials media entertainment publishing broadcasting
+    bank banking financial finance capital investments investment securities insurance
+    assurance fund funds trust credit payments
+    software data cloud digital analytics labs lab laboratories research robotics
+    electronics electric electrical engineering manufacturing industries industrial
+    networks network security semiconductors devices instruments automation
+    retail stores store supermarkets brands products enterprises enterprise ventures
+    resources trading management motors automotive construction properties realty
+    real estate hotels hospitality education university institute foundation agency
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+
+
+def distinctive_name(name_key: str) -> str:
+    """`name_key` without its generic words ("mapt telecom" -> "mapt"), or the whole key
+    when nothing else is left ("global data systems")."""
+    words = [word for word in name_key.split() if word not in _GENERIC_WORDS]
+    return " ".join(words) if words else name_key
+
+
 # --- Domains ------------------------------------------------------------------------------
 
 # The public-suffix list snapshot shipped with tldextract: no URL to fetch, no cache to write.
@@ -468,7 +501,8 @@ def candidate_keys(i: Identity) -> frozenset[str]:
     - for names of TYPO_MIN_LENGTH letters or more, "name:<the same with one letter
       deleted>" for every position: names one typo apart (a letter dropped, added, changed
       or swapped with its neighbour) always share one such form.
-    Store them per record (a key table or an array column) and search for any shared key.
+    Store them per record (dealreg stores them, with `related_keys`, as `search_keys`)
+    and search for any shared key.
     """
     keys: set[str] = set()
     if i.domain_key:
@@ -482,6 +516,24 @@ def candidate_keys(i: Identity) -> frozenset[str]:
         if len(compact) >= TYPO_MIN_LENGTH:
             keys.update(f"name:{compact[:at]}{compact[at + 1 :]}" for at in range(len(compact)))
     return frozenset(keys)
+
+
+def related_keys(i: Identity) -> tuple[str, ...]:
+    """Keys of weaker relations, for "possible duplicates" the scorer rates below the flag
+    threshold, most specific first:
+
+    - "brand:<distinctive name without spaces>", when it has more than one word: the same
+      name around other generic words ("Apple REIT" / "Apple Hospitality REIT");
+    - "word:<first word of the distinctive name>": one name inside the other ("Marriott" /
+      "Marriott Vacations"), or the same one with other generic words ("Mapt Telecom" /
+      "Mapt Telecommunications Services").
+    Each can be shared by many records, so search them apart from `candidate_keys`, and
+    bounded."""
+    words = distinctive_name(i.name_key).split()
+    if not words:
+        return ()
+    first = f"word:{words[0]}"
+    return (f"brand:{''.join(words)}", first) if len(words) > 1 else (first,)
 
 
 # --- Scoring ------------------------------------------------------------------------------

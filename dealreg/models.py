@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,6 +20,8 @@ from django_countries.fields import CountryField
 
 from ecosystem.tenancy.models import TenantOwnedModel
 from partners.models import Industry
+
+from . import matching
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -99,7 +102,13 @@ class RulesOfEngagement(TenantOwnedModel):
 
 
 class CustomerIdentity(models.Model):
-    """A customer as typed plus its normalised keys (dealreg.matching.identity)."""
+    """A customer as typed plus its normalised keys (dealreg.matching.identity).
+
+    `search_keys` holds `matching.candidate_keys` (whatever the scorer flags shares one)
+    and `matching.related_keys` (for weaker, "possible duplicate" matches), as the keys of
+    a JSON object: GIN-indexed on PostgreSQL, and searchable the same way on SQLite."""
+
+    KEY_FIELDS = ["name_key", "domain_key", "domain_label", "search_keys"]
 
     customer_name = models.CharField(max_length=200)
     customer_domain = models.CharField(max_length=253, blank=True)
@@ -107,9 +116,34 @@ class CustomerIdentity(models.Model):
     name_key = models.CharField(max_length=200, editable=False)
     domain_key = models.CharField(max_length=253, blank=True, editable=False)
     domain_label = models.CharField(max_length=253, blank=True, editable=False)
+    search_keys = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         abstract = True
+
+    @staticmethod
+    def keys_of(identity: matching.Identity) -> dict[str, Any]:
+        """The stored keys of a customer, by field name (KEY_FIELDS)."""
+        return {
+            "name_key": identity.name_key,
+            "domain_key": identity.domain_key,
+            "domain_label": identity.domain_label,
+            "search_keys": dict.fromkeys(
+                sorted(matching.candidate_keys(identity) | set(matching.related_keys(identity))),
+                1,
+            ),
+        }
+
+    @property
+    def identity(self) -> matching.Identity:
+        return matching.Identity(
+            name=self.customer_name,
+            domain=self.customer_domain,
+            country=str(self.customer_country),
+            name_key=self.name_key,
+            domain_key=self.domain_key,
+            domain_label=self.domain_label,
+        )
 
 
 class NamedAccount(TenantOwnedModel):
@@ -227,17 +261,6 @@ class Deal(TenantOwnedModel, CustomerIdentity):
         indexes = [
             models.Index(fields=["tenant", "status", "created_at"], name="deal_tenant_status"),
             models.Index(fields=["tenant", "partner", "status"], name="deal_tenant_partner"),
-            models.Index(fields=["tenant", "name_key"], name="deal_tenant_name_key"),
-            models.Index(
-                fields=["tenant", "domain_key"],
-                name="deal_tenant_domain_key",
-                condition=~Q(domain_key=""),
-            ),
-            models.Index(
-                fields=["tenant", "domain_label"],
-                name="deal_tenant_domain_label",
-                condition=~Q(domain_label=""),
-            ),
             models.Index(fields=["tenant", "status", "closed_on"], name="deal_tenant_closed"),
         ]
 
@@ -560,19 +583,7 @@ class CrmOpportunity(TenantOwnedModel, CustomerIdentity):
                 fields=["tenant", "external_id"], name="crm_opportunity_external_id"
             )
         ]
-        indexes = [
-            models.Index(fields=["tenant", "name_key"], name="crm_opp_name_key"),
-            models.Index(
-                fields=["tenant", "domain_key"],
-                name="crm_opp_domain_key",
-                condition=~Q(domain_key=""),
-            ),
-            models.Index(
-                fields=["tenant", "domain_label"],
-                name="crm_opp_domain_label",
-                condition=~Q(domain_label=""),
-            ),
-        ]
+        indexes = []
 
     def __str__(self) -> str:
         return self.name

@@ -309,9 +309,7 @@ def register_deal(*, tenant, actor: Membership, data: dict) -> Deal:
         tenant=tenant,
         partner=partner,
         registered_by=actor.user,
-        name_key=identity.name_key,
-        domain_key=identity.domain_key,
-        domain_label=identity.domain_label,
+        **Deal.keys_of(identity),
         review_due_at=review_due,
         assigned_to=partner.channel_manager if partner.channel_manager_id else None,
         **values,
@@ -396,14 +394,7 @@ def _reviewers(tenant) -> list:
 
 def _conflicting_protection(deal: Deal, threshold: float) -> Deal | None:
     """Another partner's approved, still protected deal for the same customer, if any."""
-    identity = matching.Identity(
-        name=deal.customer_name,
-        domain=deal.customer_domain,
-        country=str(deal.customer_country),
-        name_key=deal.name_key,
-        domain_key=deal.domain_key,
-        domain_label=deal.domain_label,
-    )
+    identity = deal.identity
     now = timezone.now()
     for match in find_duplicates(
         tenant=deal.tenant, identity=identity, exclude_deal_id=deal.pk, minimum_score=threshold
@@ -499,7 +490,7 @@ def approve_deal(*, tenant, actor: Membership, deal_id: int, reason: str = "") -
     deal = _locked(tenant, deal_id)
     if deal.status != DealStatus.PENDING_REVIEW:
         _move(deal, DealStatus.APPROVED, via="review", actor_user=actor.user)  # raises Conflict
-    lock_customer(tenant=tenant, identity=_identity(deal))
+    lock_customer(tenant=tenant, identity=deal.identity)
     rules = rules_for(tenant)
     other = _conflicting_protection(deal, float(rules.duplicate_threshold))
     if other is not None:
@@ -516,17 +507,6 @@ def approve_deal(*, tenant, actor: Membership, deal_id: int, reason: str = "") -
     reason = reason.strip() or _("Approved by %(name)s.") % {"name": actor.user.get_full_name()}
     _approve(deal, via="review", actor=actor, reason=reason, rules=rules, now=timezone.now())
     return deal
-
-
-def _identity(deal: Deal) -> matching.Identity:
-    return matching.Identity(
-        name=deal.customer_name,
-        domain=deal.customer_domain,
-        country=str(deal.customer_country),
-        name_key=deal.name_key,
-        domain_key=deal.domain_key,
-        domain_label=deal.domain_label,
-    )
 
 
 @transaction.atomic

@@ -53,7 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    # Trigram lookups for the duplicate-deal candidate search (used only on PostgreSQL).
+    # Trigram lookups for the named-account search (used only on PostgreSQL).
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",

@@ -21,9 +21,8 @@ class _IdentityMixin:
             kwargs.get("customer_domain", ""),
             str(kwargs.get("customer_country", "")),
         )
-        kwargs.setdefault("name_key", identity.name_key)
-        kwargs.setdefault("domain_key", identity.domain_key)
-        kwargs.setdefault("domain_label", identity.domain_label)
+        for field, value in model_class.keys_of(identity).items():
+            kwargs.setdefault(field, value)
         return super()._create(model_class, *args, **kwargs)
 
 

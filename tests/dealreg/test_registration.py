@@ -153,7 +153,7 @@ def test_vendor_pipeline_opportunity_is_a_duplicate(partner_sales, deal_data):
     # The partner learns the vendor is on it, not the opportunity's name or stage.
     assert not any("Discovery" in reason or "Initech" in reason for reason in match.reasons)
     staff_view = find_duplicates(
-        tenant=deal.tenant, identity=services._identity(deal), exclude_deal_id=deal.pk
+        tenant=deal.tenant, identity=deal.identity, exclude_deal_id=deal.pk
     )
     assert any("(Discovery)" in reason for reason in staff_view[0].reasons)
 
