@@ -1,0 +1,4 @@
+"""Onboarding's models, one module per area (applications, training, contracts …).
+
+Each area's module is imported here so Django finds its models.
+"""
