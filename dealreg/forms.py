@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from ecosystem.portal.forms import NameListField
 from ecosystem.portal.selectors import staff_members
 from partners.models import Industry, PartnerOrganisation, PartnerStatus
 
@@ -31,31 +32,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ProductsField(forms.CharField):
+class ProductsField(NameListField):
     """Products as typed, separated by commas or new lines → a sorted list of names."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 2000)
         kwargs.setdefault(
             "help_text", _("Separate products with commas, e.g. “Platform, Support”.")
         )
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, (list, tuple)):
-            return ", ".join(str(item) for item in value)
-        return value
-
-    def clean(self, value):
-        text = super().clean(value) or ""
-        names = {part.strip() for part in text.replace("\n", ",").split(",")}
-        products = sorted(name for name in names if name)
-        if any(len(name) > 100 for name in products):
-            raise forms.ValidationError(_("Keep each product name under 100 characters."))
-        if len(products) > 50:
-            raise forms.ValidationError(_("List at most 50 products."))
-        return products
+        super().__init__(noun=_("product"), **kwargs)
 
 
 class PartnerChoiceField(forms.ModelChoiceField):

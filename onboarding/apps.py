@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class OnboardingConfig(AppConfig):
     name = "onboarding"
+
+    def ready(self) -> None:
+        # Registers the applicants' guest landing (ecosystem.tenancy.guests).
+        from . import application_selectors  # noqa: F401

@@ -10,6 +10,7 @@ from ecosystem.tenancy.roles import has_capability
 NAVIGATION = [
     (_("Home"), "home", "portal.use", None),
     (_("Partners"), "partners:list", "partners.view_all", None),
+    (_("Applications"), "applications:queue", "applications.view", "/applications/"),
     (_("My organisation"), "partners:mine", "partners.edit_own", None),
     (_("Partner directory"), "partners:directory", "partners.view", None),
     (_("Tiers"), "program_tiers", "tiers.view", None),

@@ -25,6 +25,34 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+class NameListField(forms.CharField):
+    """Names as typed, separated by commas or new lines → a sorted list without repeats."""
+
+    def __init__(self, *, noun=None, max_names: int = 50, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2000)
+        self.noun, self.max_names = noun or _("name"), max_names
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(str(item) for item in value)
+        return value
+
+    def clean(self, value):
+        text = super().clean(value) or ""
+        names = sorted({part.strip() for part in text.replace("\n", ",").split(",")} - {""})
+        if any(len(name) > 100 for name in names):
+            raise forms.ValidationError(
+                _("Keep each %(noun)s under 100 characters.") % {"noun": self.noun}
+            )
+        if len(names) > self.max_names:
+            raise forms.ValidationError(
+                _("List at most %(count)s entries.") % {"count": self.max_names}
+            )
+        return names
+
+
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(label=_("Your full name"), max_length=150)
     password = forms.CharField(

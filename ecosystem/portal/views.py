@@ -17,8 +17,9 @@ from ecosystem.api import selectors as api_selectors
 from ecosystem.api import services as api_services
 from ecosystem.audit.selectors import audit_actions, audit_entries
 from ecosystem.errors import DomainError
-from ecosystem.permissions import requires
+from ecosystem.permissions import membership_of, requires
 from ecosystem.tenancy import services as tenancy_services
+from ecosystem.tenancy.guests import landing_for
 from ecosystem.tenancy.models import Invitation
 from partners import selectors as partner_selectors
 from partners import tiers
@@ -40,8 +41,17 @@ AUDIT_PER_PAGE = 50
 TOKENS_PER_PAGE = 25
 
 
-@requires("portal.use")
 def home(request):
+    """The portal's start page; a signed-in guest (an applicant) goes to their own page."""
+    if request.user.is_authenticated and membership_of(request) is None:
+        guest_page = landing_for(request.tenant, request.user)
+        if guest_page:
+            return redirect(guest_page)
+    return _member_home(request)
+
+
+@requires("portal.use")
+def _member_home(request):
     tenant, membership = request.tenant, request.membership
     if membership.is_partner_member:
         partner = membership.partner_organisation

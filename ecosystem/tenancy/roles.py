@@ -67,6 +67,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "leads.view": EVERYONE,
     "leads.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "leads.respond": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES}),
+    # Partner applications: staff read the queue; admins and channel managers decide and
+    # keep the ideal partner profile.
+    "applications.view": STAFF_ROLES,
+    "applications.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
 }
 
 

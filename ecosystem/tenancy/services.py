@@ -228,26 +228,37 @@ def accept_invitation(
     EmailAddress.objects.update_or_create(
         user=user, email=invitation.email, defaults={"verified": True, "primary": True}
     )
-    try:
-        with transaction.atomic():
-            membership = Membership.objects.create(
-                tenant=tenant,
-                user=user,
-                role=invitation.role,
-                partner_organisation=invitation.partner_organisation,
-            )
-    except IntegrityError as error:
-        raise Conflict("You are already a member of this program.") from error
+    membership = add_member(
+        tenant=tenant,
+        actor=user,
+        user=user,
+        role=invitation.role,
+        partner_organisation=invitation.partner_organisation,
+    )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     record(tenant=tenant, actor=user, action="invitation.accepted", obj=invitation)
+    return membership
+
+
+@transaction.atomic
+def add_member(*, tenant, actor, user: User, role: str, partner_organisation=None) -> Membership:
+    """Give a person a membership of the tenant (an accepted invitation, an approved partner
+    application). One membership per person and tenant: a second is a Conflict."""
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                tenant=tenant, user=user, role=role, partner_organisation=partner_organisation
+            )
+    except IntegrityError as error:
+        raise Conflict("You are already a member of this program.") from error
     record(
         tenant=tenant,
-        actor=user,
+        actor=actor,
         action="membership.created",
         obj=membership,
-        changes={"role": membership.role, "partner": invitation.partner_organisation_id},
+        changes={"role": membership.role, "partner": membership.partner_organisation_id},
     )
     emit(
         tenant=tenant,

@@ -2,3 +2,11 @@
 
 Each area's module is imported here so Django finds its models.
 """
+
+from .applications import (  # noqa: F401
+    OPEN_APPLICATION_STATUSES,
+    ApplicationMessage,
+    ApplicationStatus,
+    IdealPartnerProfile,
+    PartnerApplication,
+)

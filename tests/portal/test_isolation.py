@@ -29,6 +29,7 @@ from tests.dealreg.factories import (
     RoutingRuleFactory,
     isolation_deals,
 )
+from tests.onboarding.factories import submit as submit_application
 from tests.partners.factories import PartnerOrganisationFactory, TierFactory
 
 
@@ -93,6 +94,7 @@ def world(
         ),
         "foreign_review_deal": DealFactory(tenant=other_tenant, title="Globex review"),
         "foreign_named_account": NamedAccountFactory(tenant=other_tenant, name="Globex direct"),
+        "foreign_application": submit_application(other_tenant, email="applicant@globex.example"),
         "foreign_crm_import": CrmImport.objects.create(
             tenant=other_tenant,
             kind="accounts",
@@ -131,6 +133,8 @@ ANOTHER_TENANTS_IDS = [
     ("get", "locator:detail", ["foreign_partner"]),
     ("get", "locator:logo", ["foreign_partner"]),
     ("post", "deals:review_decide", ["foreign_review_deal"]),
+    ("get", "applications:detail", ["foreign_application"]),
+    ("post", "applications:decide", ["foreign_application"]),
     ("post", "deals:review_assign", ["foreign_review_deal"]),
     ("post", "deals:named_account_remove", ["foreign_named_account"]),
     ("get", "crm:import_detail", ["foreign_crm_import"]),
@@ -232,6 +236,7 @@ POST_DATA = {
     "partners:status_change": {"status": "suspended", "reason": "Hijacked"},
     "partners:specialisation_rename": {"name": "Hijacked"},
     "deals:review_decide": {"action": "reject", "reason": "Hijacked"},
+    "applications:decide": {"action": "reject", "reason": "Hijacked"},
     "deals:review_assign": {"reviewer": ""},
     "partners:commitment_attest": {
         "benefit": "discount",
@@ -285,6 +290,8 @@ def _assert_deals_unchanged(world):
 
 def _assert_nothing_changed(world):
     _assert_deals_unchanged(world)
+    world["foreign_application"].refresh_from_db()
+    assert world["foreign_application"].status == "submitted"
     for key in ("foreign_partner", "other_partner"):
         world[key].refresh_from_db()
         assert world[key].name != "Hijacked"

@@ -16,6 +16,8 @@ ADMINS = {"admin"}
 PAGES = [
     ("home", False, EVERYONE),
     ("partners:list", False, STAFF),
+    ("applications:queue", False, STAFF),
+    ("applications:profile", False, STAFF),
     ("partners:create", False, PARTNER_MANAGERS),
     ("partners:detail", True, EVERYONE),
     ("partners:edit", True, PARTNER_MANAGERS | {"partner_admin"}),
@@ -170,6 +172,7 @@ NAVIGATION_BY_ROLE = {
     "admin": [
         "Home",
         "Partners",
+        "Applications",
         "Partner directory",
         "Tiers",
         "Deals",
@@ -183,6 +186,7 @@ NAVIGATION_BY_ROLE = {
     "channel_manager": [
         "Home",
         "Partners",
+        "Applications",
         "Partner directory",
         "Tiers",
         "Deals",
@@ -191,7 +195,16 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Team",
     ],
-    "finance": ["Home", "Partners", "Partner directory", "Tiers", "Deals", "CRM records", "Team"],
+    "finance": [
+        "Home",
+        "Partners",
+        "Applications",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "CRM records",
+        "Team",
+    ],
     "partner_admin": [
         "Home",
         "My organisation",
