@@ -299,6 +299,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PartnerRoleEnum": "ecosystem.tenancy.roles.PARTNER_ROLE_CHOICES",
         "RoleEnum": "ecosystem.tenancy.roles.Role",
+        "ApplicationStatusEnum": "onboarding.models.ApplicationStatus",
         "PartnerStatusEnum": "partners.models.PartnerStatus",
         "CrmImportKindEnum": "dealreg.models.CrmImport.Kind",
         "CrmImportStatusEnum": "dealreg.models.CrmImport.Status",

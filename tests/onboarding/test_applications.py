@@ -55,7 +55,7 @@ def test_the_public_page_needs_no_account(tenant, portal_client):
     response = portal_client(tenant=tenant).get(reverse("applications:apply"))
 
     assert response.status_code == 200
-    assert "Become a Acme Corp partner" in response.content.decode()
+    assert "Join the Acme Corp partner program" in response.content.decode()
 
 
 def test_applying_creates_the_account_the_applicant_and_a_scored_application(

@@ -441,3 +441,32 @@ def test_another_tenants_routing_rule_is_404(
     response = call(api_client(admin), method, path.format(id=foreign.pk), body)
     assert response.status_code == 404, (name, method, response.status_code)
     assert RoutingRule.objects.across_tenants().filter(pk=foreign.pk, name="Theirs").exists()
+
+
+# Partner applications (staff only): {id} is an application of another tenant.
+APPLICATION_ROUTES = [
+    ("application-detail", "get", "/api/v1/applications/{id}/", None),
+    ("application-approve", "post", "/api/v1/applications/{id}/approve/", None),
+    ("application-reject", "post", "/api/v1/applications/{id}/reject/", {"reason": "Hijacked"}),
+    (
+        "application-request-information",
+        "post",
+        "/api/v1/applications/{id}/request-information/",
+        {"message": "Hijacked"},
+    ),
+]
+COVERED_API_ROUTES |= {name for name, *_ in APPLICATION_ROUTES}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), APPLICATION_ROUTES)
+def test_another_tenants_application_is_404(
+    name, method, path, body, admin, other_tenant, api_client
+):
+    from onboarding.models import PartnerApplication
+    from tests.onboarding.factories import submit
+
+    foreign = submit(other_tenant, email="someone@globex.example")
+    response = call(api_client(admin), method, path.format(id=foreign.pk), body)
+    assert response.status_code == 404, (name, method, response.status_code)
+    assert PartnerApplication.objects.across_tenants().get(pk=foreign.pk).status == "submitted"

@@ -31,6 +31,8 @@ ROUTES_WITHOUT_IDS = {
     "applications:mine",
     "applications:queue",
     "applications:profile",
+    "application-list",
+    "ideal-partner-profile",
     "partners:create",
     "partners:mine",
     "partners:export",

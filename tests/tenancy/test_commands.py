@@ -15,6 +15,7 @@ from ecosystem.audit.models import AuditEntry
 from ecosystem.outbox.models import OutboxEvent
 from ecosystem.tenancy.models import Invitation, Membership, Tenant, User
 from ecosystem.tenancy.roles import PARTNER_ROLES, STAFF_ROLES, Role
+from onboarding.models import ApplicationStatus, PartnerApplication
 from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
 from partners.services import create_partner
 
@@ -152,8 +153,12 @@ def test_seed_demo_builds_a_complete_program():
         ("Registered", 1), ("Silver", 2), ("Gold", 3), ("Platinum", 4),
     ]  # fmt: skip
 
-    partners = list(PartnerOrganisation.objects.for_tenant(tenant))
+    # The partners asked for; applicants (onboarding.PartnerApplication) come on top.
+    partners = list(PartnerOrganisation.objects.for_tenant(tenant).filter(application=None))
     assert len(partners) == 12
+    applications = PartnerApplication.objects.for_tenant(tenant)
+    assert set(applications.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    assert applications.exclude(duplicates=[]).exists()
     assert {p.partner_type for p in partners} == set(PartnerType.values)
     assert {p.status for p in partners} == set(PartnerStatus.values)
     for partner in partners:
@@ -206,7 +211,9 @@ def test_seed_demo_is_deterministic_for_a_seed():
         partners = [
             (p.name, p.website, p.partner_type, p.status, str(p.country),
              p.tier.name if p.tier else None)
-            for p in PartnerOrganisation.objects.for_tenant(tenant).select_related("tier")
+            for p in PartnerOrganisation.objects.for_tenant(tenant)
+            .filter(application=None)
+            .select_related("tier")
         ]  # fmt: skip
         people = sorted(
             (m.user.email, m.role, m.partner_organisation.name)
@@ -234,7 +241,7 @@ def test_seed_demo_options():
     tenant = Tenant.objects.get(slug="globex")
     assert lines[-1] == tenant.get_base_url() + "/"
     assert Deal.objects.for_tenant(tenant).filter(leads__isnull=True).count() == 5
-    assert PartnerOrganisation.objects.for_tenant(tenant).count() == 3
+    assert PartnerOrganisation.objects.for_tenant(tenant).filter(application=None).count() == 3
     assert Membership.objects.for_tenant(tenant).filter(user__email="admin@globex.example").exists()
 
 

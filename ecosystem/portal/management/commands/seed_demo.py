@@ -28,6 +28,7 @@ from partners import commitment_services, tier_admin
 from partners import services as partner_services
 from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
 
+from . import _demo_applications as demo_applications
 from . import _demo_crm as demo_crm
 from . import _demo_deals as demo_deals
 from . import _demo_leads as demo_leads
@@ -500,6 +501,9 @@ class Command(BaseCommand):
         self.seed_crm(tenant, staff, rng)
         self.seed_deals(tenant, partners, staff, rng, deals)
         self.seed_leads(tenant, partners, staff, rng)
+        demo_applications.seed_applications(
+            tenant=tenant, staff=staff, password_hash=self.password_hash
+        )
         # Last, so lead priority is judged on the routed leads.
         self.seed_commitments(tenant, partners, staff)
         return tenant
@@ -747,4 +751,5 @@ class Command(BaseCommand):
         first = plans[0]
         for local, _, role in first.people:
             write(f"  {local}@{first.domain}".ljust(42) + f"{Role(role).label}, {first.name}")
+        write("  " + demo_applications.APPLICANT.ljust(40) + "Applicant (their own application)")
         write(tenant.get_base_url() + "/")
