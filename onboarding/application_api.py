@@ -30,7 +30,9 @@ class ApplicationMessageSerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     country = CountryField()
-    specialisations = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    specialisations: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     fit_breakdown = serializers.JSONField(read_only=True)
     duplicates = serializers.JSONField(read_only=True)
     fit_score = serializers.DecimalField(max_digits=4, decimal_places=1, read_only=True)
