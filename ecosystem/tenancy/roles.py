@@ -67,6 +67,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "leads.view": EVERYONE,
     "leads.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "leads.respond": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES}),
+    # Training: every member reads published courses (and downloads certificates they may
+    # see); partner people learn; staff read the reports; admins and channel managers author.
+    "training.view": EVERYONE,
+    "training.learn": PARTNER_ROLES,
+    "training.report": STAFF_ROLES,
+    "training.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
 }
 
 

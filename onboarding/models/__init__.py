@@ -2,3 +2,18 @@
 
 Each area's module is imported here so Django finds its models.
 """
+
+from .training import (  # noqa: F401
+    Certification,
+    Choice,
+    Course,
+    CourseStatus,
+    Enrolment,
+    LearningPath,
+    Module,
+    ModuleCompletion,
+    PathCourse,
+    Question,
+    QuestionKind,
+    QuizAttempt,
+)
