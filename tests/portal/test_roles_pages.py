@@ -176,6 +176,7 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Training",
         "Team",
         "Audit log",
         "Settings",
@@ -189,9 +190,19 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Training",
         "Team",
     ],
-    "finance": ["Home", "Partners", "Partner directory", "Tiers", "Deals", "CRM records", "Team"],
+    "finance": [
+        "Home",
+        "Partners",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "CRM records",
+        "Training",
+        "Team",
+    ],
     "partner_admin": [
         "Home",
         "My organisation",
@@ -199,8 +210,9 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "Lead inbox",
+        "Training",
     ],
-    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox"],
+    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox", "Training"],
 }
 
 
