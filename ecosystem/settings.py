@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "CountryEnum": "django_countries.countries",
         "IndustryEnum": "partners.models.Industry",
         "DealStatusEnum": "dealreg.models.DealStatus",
+        "CourseStatusEnum": "onboarding.models.training.CourseStatus",
         "ParticipantRoleEnum": "dealreg.models.ParticipantRole",
         "ParticipantStatusEnum": "dealreg.models.DealParticipant.Status",
         "AppealOutcomeEnum": "dealreg.models.AppealOutcome",

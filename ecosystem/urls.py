@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from ecosystem.api.views import healthz
+from onboarding import training_views
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -19,4 +20,11 @@ urlpatterns = [
     path("leads/", include("dealreg.lead_urls")),
     path("crm/", include("dealreg.crm_urls")),
     path("", include("onboarding.application_urls")),
+    path("training/", include("onboarding.training_urls")),
+    # Public: anyone holding a certificate's code can check it (no sign-in).
+    path(
+        "certificates/verify/<str:code>/",
+        training_views.certificate_verify,
+        name="certificate_verify",
+    ),
 ]

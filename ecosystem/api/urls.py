@@ -7,6 +7,7 @@ from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
 from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
+from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
 from partners.tier_api import TierProgramView, TierRequirementViewSet, TierViewSet
@@ -28,6 +29,9 @@ router.register("crm/imports", CrmImportViewSet, basename="crm-import")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("courses", CourseViewSet, basename="course")
+router.register("enrolments", EnrolmentViewSet, basename="enrolment")
+router.register("certifications", CertificationViewSet, basename="certification")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

@@ -19,6 +19,8 @@ NAVIGATION = [
     (_("Leads"), "leads:list", "leads.manage", "/leads/"),
     (_("Lead inbox"), "leads:inbox", "leads.respond", "/leads/"),
     (_("CRM records"), "crm:accounts", "crm.view", "/crm/"),
+    (_("Training"), "training:courses", "training.report", "/training/"),
+    (_("Training"), "training:my_learning", "training.learn", "/training/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

@@ -71,6 +71,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # keep the ideal partner profile.
     "applications.view": STAFF_ROLES,
     "applications.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    # Training: every member reads published courses (and downloads certificates they may
+    # see); partner people learn; staff read the reports; admins and channel managers author.
+    "training.view": EVERYONE,
+    "training.learn": PARTNER_ROLES,
+    "training.report": STAFF_ROLES,
+    "training.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
 }
 
 

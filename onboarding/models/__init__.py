@@ -10,3 +10,17 @@ from .applications import (  # noqa: F401
     IdealPartnerProfile,
     PartnerApplication,
 )
+from .training import (  # noqa: F401
+    Certification,
+    Choice,
+    Course,
+    CourseStatus,
+    Enrolment,
+    LearningPath,
+    Module,
+    ModuleCompletion,
+    PathCourse,
+    Question,
+    QuestionKind,
+    QuizAttempt,
+)

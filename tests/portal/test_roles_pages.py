@@ -179,6 +179,7 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Training",
         "Team",
         "Audit log",
         "Settings",
@@ -193,6 +194,7 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Training",
         "Team",
     ],
     "finance": [
@@ -203,6 +205,7 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "CRM records",
+        "Training",
         "Team",
     ],
     "partner_admin": [
@@ -212,8 +215,9 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "Lead inbox",
+        "Training",
     ],
-    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox"],
+    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox", "Training"],
 }
 
 

@@ -504,6 +504,7 @@ class Command(BaseCommand):
         demo_applications.seed_applications(
             tenant=tenant, staff=staff, password_hash=self.password_hash
         )
+        self.seed_training(tenant, partners, staff, rng)
         # Last, so lead priority is judged on the routed leads.
         self.seed_commitments(tenant, partners, staff)
         return tenant
@@ -735,6 +736,21 @@ class Command(BaseCommand):
         lead_rng.setstate(rng.getstate())
         lead_rng.random()  # not the very sequence the CRM copy draws
         demo_leads.seed_leads(tenant=tenant, staff=staff, partners=partners, rng=lead_rng)
+
+    # --- training ------------------------------------------------------------------------------
+
+    @staticmethod
+    def seed_training(tenant, partners, staff, rng: random.Random) -> None:
+        """Four courses, two learning paths and people at every stage, certifications
+        included (onboarding.demo_training). A copy of `rng` keeps later choices unchanged."""
+        from onboarding.demo_training import seed_training
+
+        training_rng = random.Random()
+        training_rng.setstate(rng.getstate())
+        training_rng.random()
+        training_rng.random()
+        training_rng.random()  # not the sequences the CRM, deal and lead copies draw
+        seed_training(tenant=tenant, staff=staff, partners=partners, rng=training_rng)
 
     # --- output ------------------------------------------------------------------------------
 
