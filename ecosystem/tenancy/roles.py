@@ -67,6 +67,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "leads.view": EVERYONE,
     "leads.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "leads.respond": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_SALES}),
+    # Agreements: every member reads (partner people their own organisation's); program
+    # managers write templates, issue, countersign and renew; a partner admin signs.
+    "contracts.view": EVERYONE,
+    "contracts.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "contracts.sign": frozenset({Role.PARTNER_ADMIN}),
 }
 
 

@@ -2,3 +2,5 @@
 
 Each area's module is imported here so Django finds its models.
 """
+
+from .contracts import *  # noqa: F403
