@@ -18,4 +18,5 @@ urlpatterns = [
     path("deals/", include("dealreg.urls")),
     path("leads/", include("dealreg.lead_urls")),
     path("crm/", include("dealreg.crm_urls")),
+    path("agreements/", include("onboarding.contracts_urls")),
 ]

@@ -36,6 +36,7 @@ def templates(*, tenant, active_only: bool = False) -> QuerySet[AgreementTemplat
         .annotate(
             current_version=Max("versions__version"),
             current_term_months=Subquery(latest.values("term_months")[:1]),
+            current_body=Subquery(latest.values("body")[:1]),
             contract_count=Subquery(
                 Contract.objects.for_tenant(tenant)
                 .filter(template=OuterRef("pk"))

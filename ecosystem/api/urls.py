@@ -6,6 +6,7 @@ from dealreg.crm_api import CrmAccountViewSet, CrmImportViewSet, CrmOpportunityV
 from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
 from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
+from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
 from partners.tier_api import TierProgramView, TierRequirementViewSet, TierViewSet
@@ -26,6 +27,8 @@ router.register("crm/opportunities", CrmOpportunityViewSet, basename="crm-opport
 router.register("crm/imports", CrmImportViewSet, basename="crm-import")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("routing-rules", RoutingRuleViewSet, basename="routing-rule")
+router.register("agreement-templates", AgreementTemplateViewSet, basename="agreement-template")
+router.register("contracts", ContractViewSet, basename="contract")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

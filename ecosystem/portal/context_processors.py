@@ -18,6 +18,7 @@ NAVIGATION = [
     (_("Leads"), "leads:list", "leads.manage", "/leads/"),
     (_("Lead inbox"), "leads:inbox", "leads.respond", "/leads/"),
     (_("CRM records"), "crm:accounts", "crm.view", "/crm/"),
+    (_("Agreements"), "contracts:list", "contracts.view", "/agreements/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

@@ -81,6 +81,14 @@ class ContractStatus(models.TextChoices):
 
 
 IN_FORCE_STATUSES = (ContractStatus.SIGNED, ContractStatus.COUNTERSIGNED)
+# The portal's existing pill colours: waiting (amber), in force (green), ended (red/grey).
+STATUS_PILLS = {
+    ContractStatus.ISSUED: "pill-pending",
+    ContractStatus.SIGNED: "pill-active",
+    ContractStatus.COUNTERSIGNED: "pill-active",
+    ContractStatus.EXPIRED: "pill-expired",
+    ContractStatus.SUPERSEDED: "pill-closed",
+}
 
 
 class Contract(TenantOwnedModel):
@@ -164,6 +172,10 @@ class Contract(TenantOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.template.name} — {self.legal_name}"
+
+    @property
+    def status_pill(self) -> str:
+        return STATUS_PILLS[ContractStatus(self.status)]
 
     @property
     def number(self) -> str:
