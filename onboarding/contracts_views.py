@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from ecosystem.errors import DomainError, ValidationFailed
@@ -231,6 +232,7 @@ def renew(request, pk):
 
 
 @requires("contracts.view")
+@xframe_options_sameorigin  # the sign page shows it in an <object>
 def document(request, pk):
     return pdf_download(
         _visible_contract(request, pk), signed=False, inline=request.GET.get("inline") == "1"
