@@ -27,4 +27,5 @@ urlpatterns = [
         training_views.certificate_verify,
         name="certificate_verify",
     ),
+    path("agreements/", include("onboarding.contracts_urls")),
 ]

@@ -7,6 +7,7 @@ from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
 from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
+from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
@@ -32,6 +33,8 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("courses", CourseViewSet, basename="course")
 router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("certifications", CertificationViewSet, basename="certification")
+router.register("agreement-templates", AgreementTemplateViewSet, basename="agreement-template")
+router.register("contracts", ContractViewSet, basename="contract")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

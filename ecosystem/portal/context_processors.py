@@ -21,6 +21,7 @@ NAVIGATION = [
     (_("CRM records"), "crm:accounts", "crm.view", "/crm/"),
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
+    (_("Agreements"), "contracts:list", "contracts.view", "/agreements/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

@@ -77,6 +77,11 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "training.learn": PARTNER_ROLES,
     "training.report": STAFF_ROLES,
     "training.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    # Agreements: every member reads (partner people their own organisation's); program
+    # managers write templates, issue, countersign and renew; a partner admin signs.
+    "contracts.view": EVERYONE,
+    "contracts.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "contracts.sign": frozenset({Role.PARTNER_ADMIN}),
 }
 
 

@@ -180,6 +180,7 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
+        "Agreements",
         "Team",
         "Audit log",
         "Settings",
@@ -195,6 +196,7 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
+        "Agreements",
         "Team",
     ],
     "finance": [
@@ -206,6 +208,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "CRM records",
         "Training",
+        "Agreements",
         "Team",
     ],
     "partner_admin": [
@@ -216,8 +219,17 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "Lead inbox",
         "Training",
+        "Agreements",
     ],
-    "partner_sales": ["Home", "Partner directory", "Tiers", "Deals", "Lead inbox", "Training"],
+    "partner_sales": [
+        "Home",
+        "Partner directory",
+        "Tiers",
+        "Deals",
+        "Lead inbox",
+        "Training",
+        "Agreements",
+    ],
 }
 
 

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.portal.test_isolation import ANOTHER_TENANTS_IDS
 from tests.security.test_api_isolation import COVERED_API_ROUTES
+from tests.security.test_contract_isolation import COVERED_CONTRACT_ROUTES
 from tests.security.test_training_isolation import COVERED_TRAINING_ROUTES
 
 THIRD_PARTY_MODULES = ("allauth.", "drf_spectacular.", "django.contrib.")
@@ -99,6 +100,13 @@ ROUTES_WITHOUT_IDS = {
     "course-list",
     "enrolment-list",
     "certification-list",
+    "contracts:list",
+    "contracts:issue",
+    "contracts:templates",
+    "contracts:template_create",
+    "contracts:template_preview",
+    "agreement-template-list",
+    "contract-list",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
@@ -133,6 +141,7 @@ def test_every_tenant_route_has_an_isolation_case():
         {name for _, name, _ in ANOTHER_TENANTS_IDS}
         | COVERED_API_ROUTES
         | COVERED_TRAINING_ROUTES
+        | COVERED_CONTRACT_ROUTES
         | SPECIAL
     )
     missing = [

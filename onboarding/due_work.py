@@ -1,0 +1,3 @@
+"""Onboarding's timed-work handlers, one module per area; importing registers them."""
+
+from . import contracts_due_work  # noqa: F401
