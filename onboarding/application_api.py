@@ -196,20 +196,7 @@ class IdealPartnerProfileSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IdealPartnerProfile
-        fields = [
-            "partner_types",
-            "partner_type_weight",
-            "regions",
-            "region_weight",
-            "specialisations",
-            "specialisation_weight",
-            "min_employees",
-            "max_employees",
-            "size_weight",
-            "certifications",
-            "certification_weight",
-            "updated_at",
-        ]
+        fields = [*services.PROFILE_FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
 
     def __init__(self, *args, tenant=None, **kwargs):

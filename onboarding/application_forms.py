@@ -9,6 +9,7 @@ from django_countries import countries
 from ecosystem.portal.forms import NameListField
 from partners.models import PartnerType, Region, Specialisation
 
+from .application_services import PROFILE_FIELDS
 from .models import IdealPartnerProfile
 
 
@@ -124,19 +125,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = IdealPartnerProfile
-        fields = [
-            "partner_types",
-            "partner_type_weight",
-            "regions",
-            "region_weight",
-            "specialisations",
-            "specialisation_weight",
-            "min_employees",
-            "max_employees",
-            "size_weight",
-            "certifications",
-            "certification_weight",
-        ]
+        fields = PROFILE_FIELDS
         widgets = {"specialisations": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, tenant, **kwargs):

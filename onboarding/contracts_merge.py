@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import nh3
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ecosystem.errors import ValidationFailed
+from ecosystem.richtext import sanitise_html
 
 # name -> what it is; the order is the order shown to template authors.
 MERGE_FIELDS: dict[str, Any] = {
@@ -52,29 +52,12 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 # Multi-line values (addresses, terms) keep their line breaks.
 MULTI_LINE = frozenset({"partner_address", "terms"})
 
-ALLOWED_TAGS = {
-    "a", "b", "blockquote", "br", "caption", "code", "div", "em", "h1", "h2", "h3", "h4",
-    "hr", "i", "li", "ol", "p", "pre", "small", "span", "strong", "sub", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start", "type"},
-}
 MAX_BODY_LENGTH = 200_000
 
 
 def sanitise(body: str) -> str:
     """The HTML with scripts, styles, event handlers and unknown tags removed."""
-    return nh3.clean(
-        body,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"https", "http", "mailto"},
-        link_rel="noopener noreferrer",
-    )
+    return sanitise_html(body)
 
 
 def placeholders(body: str) -> list[str]:

@@ -18,7 +18,6 @@ never changed.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import io
 import re
@@ -35,6 +34,7 @@ from django_countries import countries
 from pypdf import PdfReader, PdfWriter
 
 from ecosystem.audit.services import record
+from ecosystem.dates import add_months
 from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ecosystem.notifications.services import notify
 from ecosystem.outbox.services import emit
@@ -83,13 +83,6 @@ def stored_bytes(field) -> bytes:
     """The bytes of a stored file (FieldFile)."""
     with field.storage.open(field.name, "rb") as handle:
         return handle.read()
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` plus whole months; the 31st becomes the last day of a shorter month."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _long_date(day: date | None) -> str:

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from ecosystem.dates import add_months
 from ecosystem.tenancy.models import Membership
 from ecosystem.tenancy.roles import Role
 
@@ -232,5 +233,5 @@ def seed_training(*, tenant, staff, partners, rng: random.Random) -> None:
     if lapsed is not None:
         issued = timezone.localdate() - timedelta(days=25 * 31)
         Certification.objects.for_tenant(tenant).filter(pk=lapsed.pk).update(
-            issued_on=issued, expires_on=services.add_months(issued, 24)
+            issued_on=issued, expires_on=add_months(issued, 24)
         )

@@ -8,22 +8,21 @@ server: a partner never receives which choices are correct before submitting.
 
 from __future__ import annotations
 
-import calendar
 import re
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import nh3
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecosystem.audit.services import record
+from ecosystem.dates import add_months
 from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ecosystem.outbox.services import emit
+from ecosystem.richtext import sanitise_html
 from ecosystem.tenancy.models import Membership
 from ecosystem.tenancy.roles import PARTNER_ROLES
 from ecosystem.uploads import validate_attachment
@@ -44,13 +43,6 @@ from .models.training import (
     QuizAttempt,
 )
 
-# Rich text a course author may use: structure, emphasis, lists, links, tables, code.
-ALLOWED_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "s", "sub", "sup",
-    "ul", "ol", "li", "blockquote", "pre", "code", "a", "table", "thead", "tbody", "tr",
-    "th", "td", "span", "div",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
 MAX_CHOICES = 8
 YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
 VIMEO_ID = re.compile(r"^[0-9]{1,12}$")
@@ -58,18 +50,6 @@ VIMEO_ID = re.compile(r"^[0-9]{1,12}$")
 
 def _user(actor: Membership):
     return actor.user
-
-
-def sanitise_html(html: str) -> str:
-    """Rich text stripped to ALLOWED_TAGS (nh3: no scripts, styles, event handlers or
-    javascript: links); links open safely."""
-    return nh3.clean(
-        html or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    ).strip()
 
 
 def video_embed_url(url: str) -> str:
@@ -108,13 +88,6 @@ def video_embed_url(url: str) -> str:
     if video_id and VIMEO_ID.match(video_id):
         return f"https://player.vimeo.com/video/{video_id}"
     raise refused
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` plus `months` calendar months, clamped to the month's end (31 Jan + 1 → 28 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- courses -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from ecosystem.dates import add_months
 from ecosystem.errors import Conflict, NotAllowed, NotFound, TooLarge, ValidationFailed
 from ecosystem.outbox.models import OutboxEvent
 from ecosystem.outbox.services import dispatch_pending
@@ -377,8 +378,8 @@ def test_recertifying_after_expiry_issues_a_new_certification(tenant, admin, par
 
 
 def test_add_months_clamps_to_the_month_end():
-    assert services.add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
-    assert services.add_months(date(2025, 11, 30), 24) == date(2027, 11, 30)
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2025, 11, 30), 24) == date(2027, 11, 30)
 
 
 # --- selectors other areas use ---------------------------------------------------------------
