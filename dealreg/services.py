@@ -50,10 +50,11 @@ WARN_BEFORE_EXPIRY = timedelta(days=14)
 # (from, to) -> how the change may happen. Anything missing is illegal (Conflict, 409).
 TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (DealStatus.PENDING_REVIEW, DealStatus.APPROVED): frozenset({"rules", "review"}),
-    (DealStatus.PENDING_REVIEW, DealStatus.REJECTED): frozenset({"review"}),
+    # A partner leaving the program ends its open registrations (dealreg.offboarding).
+    (DealStatus.PENDING_REVIEW, DealStatus.REJECTED): frozenset({"review", "offboarding"}),
     (DealStatus.APPROVED, DealStatus.WON): frozenset({"close"}),
     (DealStatus.APPROVED, DealStatus.LOST): frozenset({"close"}),
-    (DealStatus.APPROVED, DealStatus.EXPIRED): frozenset({"expiry"}),
+    (DealStatus.APPROVED, DealStatus.EXPIRED): frozenset({"expiry", "offboarding"}),
     # Only a reversed appeal turns a rejection into an approval.
     (DealStatus.REJECTED, DealStatus.APPROVED): frozenset({"appeal"}),
 }

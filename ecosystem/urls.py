@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("ecosystem.portal.urls")),
     path("partners/", include("partners.urls")),
+    path("partners/", include("onboarding.offboarding_urls")),
     path("", include("partners.tier_urls")),
     path("locator/", include("partners.locator_urls")),
     path("deals/", include("dealreg.urls")),

@@ -5,5 +5,6 @@ class OnboardingConfig(AppConfig):
     name = "onboarding"
 
     def ready(self) -> None:
-        # Registers the applicants' guest landing (ecosystem.tenancy.guests).
-        from . import application_selectors  # noqa: F401
+        # Registers the applicants' guest landing (ecosystem.tenancy.guests) and the
+        # offboarding clean-up listener (ecosystem.outbox).
+        from . import application_selectors, offboarding_services  # noqa: F401

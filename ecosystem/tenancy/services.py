@@ -348,3 +348,26 @@ def deactivate_membership(*, tenant, actor, membership_id: int) -> Membership:
             },
         )
     return membership
+
+
+@transaction.atomic
+def reactivate_membership(*, tenant, actor, membership_id: int) -> Membership:
+    """Give a removed person their access back (a partner reactivated after offboarding)."""
+    membership = Membership.objects.for_tenant(tenant).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound("No such member.")
+    if not membership.is_active:
+        membership.is_active = True
+        membership.save(update_fields=["is_active"])
+        record(tenant=tenant, actor=actor, action="membership.reactivated", obj=membership)
+        emit(
+            tenant=tenant,
+            name="membership.reactivated",
+            obj=membership,
+            payload={
+                "user_id": membership.user_id,
+                "role": membership.role,
+                "partner_id": membership.partner_organisation_id,
+            },
+        )
+    return membership

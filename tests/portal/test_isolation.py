@@ -134,6 +134,9 @@ ANOTHER_TENANTS_IDS = [
     ("get", "locator:logo", ["foreign_partner"]),
     ("post", "deals:review_decide", ["foreign_review_deal"]),
     ("get", "applications:detail", ["foreign_application"]),
+    ("get", "offboarding:partner", ["foreign_partner"]),
+    ("post", "offboarding:partner", ["foreign_partner"]),
+    ("post", "offboarding:reactivate", ["foreign_partner"]),
     ("post", "applications:decide", ["foreign_application"]),
     ("post", "deals:review_assign", ["foreign_review_deal"]),
     ("post", "deals:named_account_remove", ["foreign_named_account"]),
@@ -182,6 +185,7 @@ ANOTHER_TENANTS_IDS += [(method, name, ["foreign_deal"]) for method, name in DEA
 
 ANOTHER_PARTNERS_IDS = [
     ("get", "partners:detail", ["other_partner"]),
+    ("post", "offboarding:partner", ["other_partner"]),
     ("get", "partners:edit", ["other_partner"]),
     ("post", "partners:edit", ["other_partner"]),
     ("post", "partners:invite", ["other_partner"]),
@@ -237,6 +241,8 @@ POST_DATA = {
     "partners:specialisation_rename": {"name": "Hijacked"},
     "deals:review_decide": {"action": "reject", "reason": "Hijacked"},
     "applications:decide": {"action": "reject", "reason": "Hijacked"},
+    "offboarding:partner": {"reason": "Hijacked", "work_handling": "release"},
+    "offboarding:reactivate": {"reason": "Hijacked", "to_status": "active"},
     "deals:review_assign": {"reviewer": ""},
     "partners:commitment_attest": {
         "benefit": "discount",
