@@ -113,7 +113,7 @@ def iban_is_valid(iban: str) -> bool:
 
 def mask(value: str) -> str:
     """`•••• •••• 4321`: only the last four characters are ever shown."""
-    return f"{MASK} {compact(value)[-4:]}"
+    return f"{MASK} {''.join(str(value or '').split())[-4:]}"
 
 
 def clean_form(schema: str, data: Mapping[str, Any]) -> dict[str, str]:
