@@ -232,6 +232,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 # Files attached to deals, claims and the like (ecosystem.uploads.validate_attachment).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+# Fernet key (urlsafe base64, 32 bytes) for values encrypted at rest, e.g. partners' banking
+# details (onboarding.checklists_crypto). Empty: a key derived from SECRET_KEY, which is fine
+# for the embedded default; production sets its own and keeps it when SECRET_KEY rotates.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY")
 
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -307,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "IndustryEnum": "partners.models.Industry",
         "DealStatusEnum": "dealreg.models.DealStatus",
         "CourseStatusEnum": "onboarding.models.training.CourseStatus",
+        "ChecklistTaskKindEnum": "onboarding.models.checklists.TaskKind",
+        "ChecklistTaskStatusEnum": "onboarding.models.checklists.TaskStatus",
         "ParticipantRoleEnum": "dealreg.models.ParticipantRole",
         "ParticipantStatusEnum": "dealreg.models.DealParticipant.Status",
         "AppealOutcomeEnum": "dealreg.models.AppealOutcome",

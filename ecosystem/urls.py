@@ -29,4 +29,5 @@ urlpatterns = [
         name="certificate_verify",
     ),
     path("agreements/", include("onboarding.contracts_urls")),
+    path("onboarding/", include("onboarding.checklists_urls")),
 ]

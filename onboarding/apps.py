@@ -5,6 +5,10 @@ class OnboardingConfig(AppConfig):
     name = "onboarding"
 
     def ready(self) -> None:
-        # Registers the applicants' guest landing (ecosystem.tenancy.guests) and the
-        # offboarding clean-up listener (ecosystem.outbox).
-        from . import application_selectors, offboarding_services  # noqa: F401
+        # Registers the applicants' guest landing (ecosystem.tenancy.guests) and each
+        # area's event listeners (ecosystem.outbox).
+        from . import (  # noqa: F401
+            application_selectors,
+            checklists_listeners,
+            offboarding_services,
+        )

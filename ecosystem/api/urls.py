@@ -7,6 +7,11 @@ from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
 from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
+from onboarding.checklists_api import (
+    ChecklistTaskViewSet,
+    ChecklistTemplateViewSet,
+    ChecklistViewSet,
+)
 from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
@@ -35,6 +40,9 @@ router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("certifications", CertificationViewSet, basename="certification")
 router.register("agreement-templates", AgreementTemplateViewSet, basename="agreement-template")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("checklist-templates", ChecklistTemplateViewSet, basename="checklist-template")
+router.register("checklists", ChecklistViewSet, basename="checklist")
+router.register("checklist-tasks", ChecklistTaskViewSet, basename="checklist-task")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

@@ -82,6 +82,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contracts.view": EVERYONE,
     "contracts.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "contracts.sign": frozenset({Role.PARTNER_ADMIN}),
+    # Onboarding checklists: every member reads (partner people their own organisation's);
+    # program managers keep the templates, start checklists, confirm, waive and reopen tasks;
+    # the partner's administrator hands in documents and forms (banking details).
+    "checklists.view": EVERYONE,
+    "checklists.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "checklists.submit": frozenset({Role.PARTNER_ADMIN}),
 }
 
 

@@ -10,6 +10,7 @@ from .applications import (  # noqa: F401
     IdealPartnerProfile,
     PartnerApplication,
 )
+from .checklists import *  # noqa: F403
 from .contracts import *  # noqa: F403
 from .offboarding import Offboarding  # noqa: F401
 from .training import (  # noqa: F401

@@ -181,6 +181,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Onboarding",
         "Team",
         "Audit log",
         "Settings",
@@ -197,6 +198,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Onboarding",
         "Team",
     ],
     "finance": [
@@ -209,6 +211,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Onboarding",
         "Team",
     ],
     "partner_admin": [

@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.portal.test_isolation import ANOTHER_TENANTS_IDS
 from tests.security.test_api_isolation import COVERED_API_ROUTES
+from tests.security.test_checklist_isolation import COVERED_CHECKLIST_ROUTES
 from tests.security.test_contract_isolation import COVERED_CONTRACT_ROUTES
 from tests.security.test_training_isolation import COVERED_TRAINING_ROUTES
 
@@ -107,6 +108,12 @@ ROUTES_WITHOUT_IDS = {
     "contracts:template_preview",
     "agreement-template-list",
     "contract-list",
+    "checklists:overview",
+    "checklists:start",
+    "checklists:templates",
+    "checklists:template_create",
+    "checklist-template-list",
+    "checklist-list",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
@@ -142,6 +149,7 @@ def test_every_tenant_route_has_an_isolation_case():
         | COVERED_API_ROUTES
         | COVERED_TRAINING_ROUTES
         | COVERED_CONTRACT_ROUTES
+        | COVERED_CHECKLIST_ROUTES
         | SPECIAL
     )
     missing = [
