@@ -28,4 +28,5 @@ urlpatterns = [
         name="certificate_verify",
     ),
     path("agreements/", include("onboarding.contracts_urls")),
+    path("compliance/", include("onboarding.screening_urls")),
 ]

@@ -8,6 +8,12 @@ from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
 from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
+from onboarding.screening_api import (
+    ComplianceReviewViewSet,
+    RestrictedPartyListViewSet,
+    ScreeningHitViewSet,
+    ScreeningRunViewSet,
+)
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
@@ -35,6 +41,12 @@ router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("certifications", CertificationViewSet, basename="certification")
 router.register("agreement-templates", AgreementTemplateViewSet, basename="agreement-template")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register(
+    "restricted-party-lists", RestrictedPartyListViewSet, basename="restricted-party-list"
+)
+router.register("screening-runs", ScreeningRunViewSet, basename="screening-run")
+router.register("screening-hits", ScreeningHitViewSet, basename="screening-hit")
+router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

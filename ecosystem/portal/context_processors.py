@@ -22,6 +22,7 @@ NAVIGATION = [
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
     (_("Agreements"), "contracts:list", "contracts.view", "/agreements/"),
+    (_("Compliance"), "screening:reviews", "compliance.view", "/compliance/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

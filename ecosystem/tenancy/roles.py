@@ -82,6 +82,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contracts.view": EVERYONE,
     "contracts.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "contracts.sign": frozenset({Role.PARTNER_ADMIN}),
+    # Due diligence: reviewers read screening results and decide hits and compliance
+    # reviews; admins keep the restricted-party list and the screening settings. Partner
+    # people never see screening.
+    "compliance.view": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "compliance.decide": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "compliance.manage": frozenset({Role.ADMIN}),
 }
 
 
