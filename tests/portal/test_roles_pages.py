@@ -181,6 +181,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Compliance",
         "Team",
         "Audit log",
         "Settings",
@@ -197,6 +198,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Compliance",
         "Team",
     ],
     "finance": [
