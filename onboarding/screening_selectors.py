@@ -43,10 +43,12 @@ def active_list(*, tenant) -> RestrictedPartyList | None:
     return party_lists(tenant=tenant).filter(status=ListStatus.ACTIVE).first()
 
 
-def _checks():
+def _checks(tenant):
     return Prefetch(
         "checks",
-        queryset=ScreeningCheck.objects.select_related("hit__entry__party_list").order_by("id"),
+        queryset=ScreeningCheck.objects.for_tenant(tenant)
+        .select_related("hit__entry__party_list")
+        .order_by("id"),
     )
 
 
@@ -55,7 +57,7 @@ def runs(*, tenant, filters: dict | None = None) -> QuerySet[ScreeningRun]:
     queryset = (
         ScreeningRun.objects.for_tenant(tenant)
         .select_related("partner", "party_list")
-        .prefetch_related(_checks())
+        .prefetch_related(_checks(tenant))
         .order_by("-created_at", "-id")
     )
     for field in ("application", "partner", "status", "trigger"):
