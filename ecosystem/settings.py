@@ -325,6 +325,10 @@ SPECTACULAR_SETTINGS = {
         "LeadSourceEnum": "dealreg.models.Lead.Source",
         "RegionEnum": "partners.models.Region",
         "PartnerTypeEnum": "partners.models.PartnerType",
+        "ScreeningCheckKindEnum": "onboarding.models.screening.CheckKind",
+        "ScreeningCheckStatusEnum": "onboarding.models.screening.CheckStatus",
+        "RestrictedPartyListStatusEnum": "onboarding.models.screening.ListStatus",
+        "ComplianceReviewStatusEnum": "onboarding.models.screening.ReviewStatus",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -30,4 +30,5 @@ urlpatterns = [
     ),
     path("agreements/", include("onboarding.contracts_urls")),
     path("onboarding/", include("onboarding.checklists_urls")),
+    path("compliance/", include("onboarding.screening_urls")),
 ]

@@ -11,4 +11,5 @@ class OnboardingConfig(AppConfig):
             application_selectors,
             checklists_listeners,
             offboarding_services,
+            screening_listeners,
         )

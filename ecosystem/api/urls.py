@@ -13,6 +13,12 @@ from onboarding.checklists_api import (
     ChecklistViewSet,
 )
 from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
+from onboarding.screening_api import (
+    ComplianceReviewViewSet,
+    RestrictedPartyListViewSet,
+    ScreeningHitViewSet,
+    ScreeningRunViewSet,
+)
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
@@ -43,6 +49,12 @@ router.register("contracts", ContractViewSet, basename="contract")
 router.register("checklist-templates", ChecklistTemplateViewSet, basename="checklist-template")
 router.register("checklists", ChecklistViewSet, basename="checklist")
 router.register("checklist-tasks", ChecklistTaskViewSet, basename="checklist-task")
+router.register(
+    "restricted-party-lists", RestrictedPartyListViewSet, basename="restricted-party-list"
+)
+router.register("screening-runs", ScreeningRunViewSet, basename="screening-run")
+router.register("screening-hits", ScreeningHitViewSet, basename="screening-hit")
+router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [

@@ -23,6 +23,7 @@ NAVIGATION = [
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
     (_("Agreements"), "contracts:list", "contracts.view", "/agreements/"),
     (_("Onboarding"), "checklists:overview", "partners.view_all", "/onboarding/"),
+    (_("Compliance"), "screening:reviews", "compliance.view", "/compliance/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

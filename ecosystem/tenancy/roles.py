@@ -88,6 +88,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "checklists.view": EVERYONE,
     "checklists.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "checklists.submit": frozenset({Role.PARTNER_ADMIN}),
+    # Due diligence: reviewers read screening results and decide hits and compliance
+    # reviews; admins keep the restricted-party list and the screening settings. Partner
+    # people never see screening.
+    "compliance.view": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "compliance.decide": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
+    "compliance.manage": frozenset({Role.ADMIN}),
 }
 
 

@@ -13,6 +13,7 @@ from .applications import (  # noqa: F401
 from .checklists import *  # noqa: F403
 from .contracts import *  # noqa: F403
 from .offboarding import Offboarding  # noqa: F401
+from .screening import *  # noqa: F403
 from .training import (  # noqa: F401
     Certification,
     Choice,

@@ -182,6 +182,7 @@ NAVIGATION_BY_ROLE = {
         "Training",
         "Agreements",
         "Onboarding",
+        "Compliance",
         "Team",
         "Audit log",
         "Settings",
@@ -199,6 +200,7 @@ NAVIGATION_BY_ROLE = {
         "Training",
         "Agreements",
         "Onboarding",
+        "Compliance",
         "Team",
     ],
     "finance": [

@@ -11,6 +11,7 @@ from tests.portal.test_isolation import ANOTHER_TENANTS_IDS
 from tests.security.test_api_isolation import COVERED_API_ROUTES
 from tests.security.test_checklist_isolation import COVERED_CHECKLIST_ROUTES
 from tests.security.test_contract_isolation import COVERED_CONTRACT_ROUTES
+from tests.security.test_screening_isolation import COVERED_SCREENING_ROUTES
 from tests.security.test_training_isolation import COVERED_TRAINING_ROUTES
 
 THIRD_PARTY_MODULES = ("allauth.", "drf_spectacular.", "django.contrib.")
@@ -114,6 +115,13 @@ ROUTES_WITHOUT_IDS = {
     "checklists:template_create",
     "checklist-template-list",
     "checklist-list",
+    "screening:reviews",
+    "screening:lists",
+    "screening:settings",
+    "restricted-party-list-list",
+    "screening-run-list",
+    "screening-hit-list",
+    "compliance-review-list",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
@@ -150,6 +158,7 @@ def test_every_tenant_route_has_an_isolation_case():
         | COVERED_TRAINING_ROUTES
         | COVERED_CONTRACT_ROUTES
         | COVERED_CHECKLIST_ROUTES
+        | COVERED_SCREENING_ROUTES
         | SPECIAL
     )
     missing = [

@@ -24,7 +24,7 @@ from ecosystem.tenancy import services as tenancy_services
 from ecosystem.tenancy.management.base import command_error
 from ecosystem.tenancy.models import Membership, Tenant, User
 from ecosystem.tenancy.roles import Role
-from onboarding import demo_checklists, demo_contracts
+from onboarding import demo_checklists, demo_contracts, demo_screening
 from partners import commitment_services, tier_admin
 from partners import services as partner_services
 from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
@@ -505,6 +505,7 @@ class Command(BaseCommand):
         demo_applications.seed_applications(
             tenant=tenant, staff=staff, password_hash=self.password_hash
         )
+        demo_screening.seed_screening(tenant=tenant, staff=staff)
         self.seed_training(tenant, partners, staff, rng)
         demo_contracts.seed_contracts(tenant=tenant, staff=staff, partners=partners)
         demo_checklists.seed_checklists(tenant=tenant, staff=staff, partners=partners)
