@@ -6,4 +6,7 @@ class OnboardingConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the applicants' guest landing (ecosystem.tenancy.guests).
-        from . import application_selectors  # noqa: F401
+        from . import (
+            application_selectors,  # noqa: F401
+            sequences_listeners,  # noqa: F401
+        )

@@ -82,6 +82,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "contracts.view": EVERYONE,
     "contracts.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "contracts.sign": frozenset({Role.PARTNER_ADMIN}),
+    # Welcome sequence: staff follow every partner's run; admins, channel and marketing
+    # managers write the steps and start it; every member reads the messages sent to them
+    # (partner people their own organisation's).
+    "sequences.view": STAFF_ROLES,
+    "sequences.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
+    "sequences.read_message": EVERYONE,
+    # Surveys: partner people answer their own invitations; staff read the results.
+    "surveys.answer": PARTNER_ROLES,
+    "surveys.results": STAFF_ROLES,
 }
 
 

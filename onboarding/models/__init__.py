@@ -11,6 +11,7 @@ from .applications import (  # noqa: F401
     PartnerApplication,
 )
 from .contracts import *  # noqa: F403
+from .sequences import *  # noqa: F403
 from .training import (  # noqa: F401
     Certification,
     Choice,
