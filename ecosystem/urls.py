@@ -28,4 +28,6 @@ urlpatterns = [
         name="certificate_verify",
     ),
     path("agreements/", include("onboarding.contracts_urls")),
+    path("welcome/", include("onboarding.sequences_urls")),
+    path("surveys/", include("onboarding.surveys_urls")),
 ]

@@ -171,6 +171,14 @@ def results_by_partner(*, tenant, since: datetime | None = None) -> QuerySet[Par
     )
 
 
+def with_nps(partners) -> list[PartnerOrganisation]:
+    """The rows of results_by_partner with their NPS set (`nps`, None without answers)."""
+    rows = list(partners)
+    for row in rows:
+        row.nps = nps_of(row.promoters, row.detractors, row.response_count)
+    return rows
+
+
 def average_satisfaction(
     *, tenant, partner_ids: Iterable[int] | None = None, since: datetime | None = None
 ) -> dict[int, Decimal]:

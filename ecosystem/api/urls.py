@@ -8,6 +8,13 @@ from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
 from onboarding.contracts_api import AgreementTemplateViewSet, ContractViewSet
+from onboarding.sequences_api import (
+    PartnerSequenceStartView,
+    PartnerSequenceView,
+    SurveyInvitationViewSet,
+    SurveyResultsView,
+    WelcomeStepViewSet,
+)
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
@@ -35,6 +42,8 @@ router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("certifications", CertificationViewSet, basename="certification")
 router.register("agreement-templates", AgreementTemplateViewSet, basename="agreement-template")
 router.register("contracts", ContractViewSet, basename="contract")
+router.register("welcome-steps", WelcomeStepViewSet, basename="welcome-step")
+router.register("survey-invitations", SurveyInvitationViewSet, basename="survey-invitation")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
@@ -67,6 +76,17 @@ urlpatterns = [
         name="partner-commitments-attest",
     ),
     path("deal-rules/", DealRulesView.as_view(), name="deal-rules"),
+    path(
+        "partners/<int:pk>/welcome-sequence/",
+        PartnerSequenceView.as_view(),
+        name="partner-welcome-sequence",
+    ),
+    path(
+        "partners/<int:pk>/welcome-sequence/start/",
+        PartnerSequenceStartView.as_view(),
+        name="partner-welcome-sequence-start",
+    ),
+    path("survey-results/", SurveyResultsView.as_view(), name="survey-results"),
     path(
         "ideal-partner-profile/",
         IdealPartnerProfileView.as_view(),

@@ -181,6 +181,8 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Welcome sequence",
+        "Surveys",
         "Team",
         "Audit log",
         "Settings",
@@ -197,6 +199,8 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Welcome sequence",
+        "Surveys",
         "Team",
     ],
     "finance": [
@@ -209,6 +213,8 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Training",
         "Agreements",
+        "Welcome sequence",
+        "Surveys",
         "Team",
     ],
     "partner_admin": [
@@ -220,6 +226,7 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Training",
         "Agreements",
+        "Surveys",
     ],
     "partner_sales": [
         "Home",
@@ -229,6 +236,7 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Training",
         "Agreements",
+        "Surveys",
     ],
 }
 

@@ -10,6 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from tests.portal.test_isolation import ANOTHER_TENANTS_IDS
 from tests.security.test_api_isolation import COVERED_API_ROUTES
 from tests.security.test_contract_isolation import COVERED_CONTRACT_ROUTES
+from tests.security.test_sequences_isolation import COVERED_SEQUENCE_ROUTES
 from tests.security.test_training_isolation import COVERED_TRAINING_ROUTES
 
 THIRD_PARTY_MODULES = ("allauth.", "drf_spectacular.", "django.contrib.")
@@ -107,6 +108,15 @@ ROUTES_WITHOUT_IDS = {
     "contracts:template_preview",
     "agreement-template-list",
     "contract-list",
+    "sequences:overview",
+    "sequences:steps",
+    "sequences:step_create",
+    "sequences:settings",
+    "surveys:results",
+    "surveys:mine",
+    "welcome-step-list",
+    "survey-invitation-list",
+    "survey-results",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
@@ -142,6 +152,7 @@ def test_every_tenant_route_has_an_isolation_case():
         | COVERED_API_ROUTES
         | COVERED_TRAINING_ROUTES
         | COVERED_CONTRACT_ROUTES
+        | COVERED_SEQUENCE_ROUTES
         | SPECIAL
     )
     missing = [
