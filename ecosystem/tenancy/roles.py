@@ -88,8 +88,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "sequences.view": STAFF_ROLES,
     "sequences.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "sequences.read_message": EVERYONE,
-    # Surveys: partner people answer their own invitations; staff read the results.
-    "surveys.answer": PARTNER_ROLES,
+    # Surveys go to partner administrators, who answer their own; staff read the results.
+    "surveys.answer": frozenset({Role.PARTNER_ADMIN}),
     "surveys.results": STAFF_ROLES,
 }
 

@@ -236,7 +236,6 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Training",
         "Agreements",
-        "Surveys",
     ],
 }
 
