@@ -4,6 +4,7 @@ Serializers check shapes; onboarding.sequences_services and surveys_services dec
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
@@ -180,8 +181,6 @@ class PartnerSequenceBase(APIView):
     def partner(self, request, pk):
         found = sequences_selectors.partner(tenant=request.tenant, pk=pk)
         if found is None:
-            from django.http import Http404
-
             raise Http404
         return found
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from ecosystem.audit.services import record
 from ecosystem.dates import add_months
-from ecosystem.errors import NotAllowed, NotFound, ValidationFailed
+from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ecosystem.notifications.selectors import partner_admins
 from ecosystem.notifications.services import notify
 from ecosystem.outbox.services import emit
@@ -380,8 +380,6 @@ def start_sequence(
     """Start the partner on the welcome sequence (and its quarterly surveys). Idempotent: a
     partner already started keeps its run (returns it with False). A suspended or offboarded
     partner is refused (409)."""
-    from ecosystem.errors import Conflict
-
     require_editor(actor)
     partner = _locked_partner(tenant, partner_id)
     existing = SequenceEnrolment.objects.for_tenant(tenant).filter(partner=partner).first()
