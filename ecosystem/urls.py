@@ -31,4 +31,6 @@ urlpatterns = [
     path("agreements/", include("onboarding.contracts_urls")),
     path("onboarding/", include("onboarding.checklists_urls")),
     path("compliance/", include("onboarding.screening_urls")),
+    path("welcome/", include("onboarding.sequences_urls")),
+    path("surveys/", include("onboarding.surveys_urls")),
 ]

@@ -12,4 +12,5 @@ class OnboardingConfig(AppConfig):
             checklists_listeners,
             offboarding_services,
             screening_listeners,
+            sequences_listeners,
         )

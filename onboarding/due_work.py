@@ -3,4 +3,5 @@
 from . import (
     contracts_due_work,  # noqa: F401
     screening_due_work,  # noqa: F401
+    sequences_due_work,  # noqa: F401
 )

@@ -6,10 +6,12 @@ the partner that earned it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from partners.metrics import Unit, Values, metric
@@ -84,3 +86,46 @@ def active_certifications_of_course(*, tenant, partner_ids, since, parameter) ->
         return {}
     rows = active_certifications(tenant).filter(course_id=course_id)
     return _counted(rows, partner_ids, "pk")
+
+
+# --- surveys ---------------------------------------------------------------------------------
+
+
+SURVEY_WINDOW = timedelta(days=365)
+
+
+def _survey_since(since):
+    """A requirement without a window looks at the last 365 days of answers."""
+    return since if since is not None else timezone.now() - SURVEY_WINDOW
+
+
+def _average_satisfaction_per_partner(*, tenant, since, parameter: str = ""):
+    from django.db.models import Avg, DecimalField
+
+    from .models.sequences import SurveyInvitation
+
+    rows = SurveyInvitation.objects.for_tenant(tenant).filter(
+        partner_id=OuterRef("pk"), answered_at__isnull=False, answered_at__gte=_survey_since(since)
+    )
+    average = rows.order_by().values("partner_id").annotate(a=Avg("satisfaction")).values("a")
+    return Coalesce(
+        Subquery(average, output_field=DecimalField(max_digits=4, decimal_places=2)),
+        Value(Decimal(0)),
+        output_field=DecimalField(max_digits=4, decimal_places=2),
+    )
+
+
+@metric(
+    "average_satisfaction",
+    label=_("Average partner satisfaction"),
+    unit=Unit.SCORE,
+    description=_(
+        "The average satisfaction (1–5) the partner's people gave in surveys answered in the "
+        "window (the last 365 days unless the requirement says otherwise)."
+    ),
+    per_partner=_average_satisfaction_per_partner,
+)
+def average_satisfaction(*, tenant, partner_ids, since, parameter) -> Values:
+    from .surveys_selectors import average_satisfaction as averages
+
+    return averages(tenant=tenant, partner_ids=partner_ids, since=_survey_since(since))

@@ -19,6 +19,13 @@ from onboarding.screening_api import (
     ScreeningHitViewSet,
     ScreeningRunViewSet,
 )
+from onboarding.sequences_api import (
+    PartnerSequenceStartView,
+    PartnerSequenceView,
+    SurveyInvitationViewSet,
+    SurveyResultsView,
+    WelcomeStepViewSet,
+)
 from onboarding.training_api import CertificationViewSet, CourseViewSet, EnrolmentViewSet
 from partners import commitment_api, tier_engine_api
 from partners.api import PartnerViewSet, SpecialisationViewSet
@@ -55,6 +62,8 @@ router.register(
 router.register("screening-runs", ScreeningRunViewSet, basename="screening-run")
 router.register("screening-hits", ScreeningHitViewSet, basename="screening-hit")
 router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
+router.register("welcome-steps", WelcomeStepViewSet, basename="welcome-step")
+router.register("survey-invitations", SurveyInvitationViewSet, basename="survey-invitation")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
@@ -87,6 +96,17 @@ urlpatterns = [
         name="partner-commitments-attest",
     ),
     path("deal-rules/", DealRulesView.as_view(), name="deal-rules"),
+    path(
+        "partners/<int:pk>/welcome-sequence/",
+        PartnerSequenceView.as_view(),
+        name="partner-welcome-sequence",
+    ),
+    path(
+        "partners/<int:pk>/welcome-sequence/start/",
+        PartnerSequenceStartView.as_view(),
+        name="partner-welcome-sequence-start",
+    ),
+    path("survey-results/", SurveyResultsView.as_view(), name="survey-results"),
     path(
         "ideal-partner-profile/",
         IdealPartnerProfileView.as_view(),

@@ -94,6 +94,15 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "compliance.view": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "compliance.decide": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER}),
     "compliance.manage": frozenset({Role.ADMIN}),
+    # Welcome sequence: staff follow every partner's run; admins, channel and marketing
+    # managers write the steps and start it; every member reads the messages sent to them
+    # (partner people their own organisation's).
+    "sequences.view": STAFF_ROLES,
+    "sequences.manage": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
+    "sequences.read_message": EVERYONE,
+    # Surveys go to partner administrators, who answer their own; staff read the results.
+    "surveys.answer": frozenset({Role.PARTNER_ADMIN}),
+    "surveys.results": STAFF_ROLES,
 }
 
 

@@ -192,6 +192,16 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='FirstDealNudge',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('deal_id', models.PositiveIntegerField()),
+                ('sent_at', models.DateTimeField()),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.partnerorganisation')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+        ),
+        migrations.CreateModel(
             name='IdealPartnerProfile',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -562,6 +572,93 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'screening settings',
             },
         ),
+        migrations.CreateModel(
+            name='SequenceEnrolment',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('source', models.CharField(choices=[('application', 'Application approved'), ('staff', 'Started by staff')], max_length=16)),
+                ('started_at', models.DateTimeField()),
+                ('stopped_at', models.DateTimeField(blank=True, null=True)),
+                ('stop_reason', models.CharField(blank=True, max_length=200)),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partners.partnerorganisation')),
+                ('started_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+            options={
+                'ordering': ['-started_at', '-id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='SequenceSettings',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('coselling_subject', models.CharField(max_length=200)),
+                ('coselling_body', models.TextField()),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+            options={
+                'verbose_name_plural': 'sequence settings',
+            },
+        ),
+        migrations.CreateModel(
+            name='SurveyInvitation',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('occasion', models.CharField(choices=[('onboarding', 'After onboarding'), ('quarterly', 'Quarterly check-in')], max_length=16)),
+                ('occasion_key', models.CharField(max_length=40)),
+                ('sent_at', models.DateTimeField()),
+                ('expires_at', models.DateTimeField()),
+                ('answered_at', models.DateTimeField(blank=True, null=True)),
+                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)])),
+                ('nps', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)])),
+                ('comment', models.TextField(blank=True)),
+                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_invitations', to='tenancy.membership')),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_invitations', to='partners.partnerorganisation')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+            options={
+                'ordering': ['-sent_at', '-id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='WelcomeStep',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('day_offset', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(90)])),
+                ('channel', models.CharField(choices=[('email', 'Email'), ('task', 'In-portal task'), ('both', 'Email and in-portal task')], max_length=8)),
+                ('subject', models.CharField(max_length=200)),
+                ('body', models.TextField()),
+                ('variants', models.JSONField(blank=True, default=dict)),
+                ('condition', models.CharField(blank=True, choices=[('', 'Always'), ('no_deal', 'Only if no deal is registered yet'), ('no_certification', 'Only if no one is certified yet'), ('no_signed_agreement', 'Only if no agreement is signed yet')], default='', max_length=32)),
+                ('is_active', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+            ],
+            options={
+                'ordering': ['day_offset', 'id'],
+            },
+        ),
+        migrations.CreateModel(
+            name='StepRun',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('due_at', models.DateTimeField()),
+                ('status', models.CharField(choices=[('scheduled', 'Upcoming'), ('sent', 'Sent'), ('skipped', 'Skipped'), ('cancelled', 'Cancelled')], default='scheduled', max_length=10)),
+                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                ('detail', models.CharField(blank=True, max_length=200)),
+                ('subject', models.CharField(blank=True, max_length=200)),
+                ('body', models.TextField(blank=True)),
+                ('enrolment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='onboarding.sequenceenrolment')),
+                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                ('step', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='onboarding.welcomestep')),
+            ],
+            options={
+                'ordering': ['due_at', 'id'],
+            },
+        ),
         migrations.AddConstraint(
             model_name='agreementtemplate',
             constraint=models.UniqueConstraint(fields=('tenant', 'name'), name='agreement_template_name'),
@@ -617,6 +714,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='certification',
             constraint=models.UniqueConstraint(fields=('tenant', 'code'), name='certification_code_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='firstdealnudge',
+            constraint=models.UniqueConstraint(fields=('tenant', 'partner'), name='first_deal_nudge_once'),
         ),
         migrations.AddConstraint(
             model_name='idealpartnerprofile',
@@ -701,5 +802,49 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='screeningsettings',
             constraint=models.UniqueConstraint(fields=('tenant',), name='one_screening_settings_per_tenant'),
+        ),
+        migrations.AddConstraint(
+            model_name='sequenceenrolment',
+            constraint=models.UniqueConstraint(fields=('tenant', 'partner'), name='sequence_one_per_partner'),
+        ),
+        migrations.AddConstraint(
+            model_name='sequencesettings',
+            constraint=models.UniqueConstraint(fields=('tenant',), name='sequence_settings_one'),
+        ),
+        migrations.AddIndex(
+            model_name='surveyinvitation',
+            index=models.Index(fields=['tenant', 'partner', 'answered_at'], name='survey_partner'),
+        ),
+        migrations.AddIndex(
+            model_name='surveyinvitation',
+            index=models.Index(fields=['tenant', 'membership', '-sent_at'], name='survey_membership'),
+        ),
+        migrations.AddConstraint(
+            model_name='surveyinvitation',
+            constraint=models.UniqueConstraint(fields=('tenant', 'membership', 'occasion_key'), name='survey_once_per_occasion'),
+        ),
+        migrations.AddConstraint(
+            model_name='surveyinvitation',
+            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='survey_satisfaction_range'),
+        ),
+        migrations.AddConstraint(
+            model_name='surveyinvitation',
+            constraint=models.CheckConstraint(condition=models.Q(('nps__isnull', True), ('nps__lte', 10), _connector='OR'), name='survey_nps_range'),
+        ),
+        migrations.AddIndex(
+            model_name='welcomestep',
+            index=models.Index(fields=['tenant', 'day_offset'], name='welcome_step_offset'),
+        ),
+        migrations.AddConstraint(
+            model_name='welcomestep',
+            constraint=models.CheckConstraint(condition=models.Q(('day_offset__lte', 90)), name='welcome_step_offset_range'),
+        ),
+        migrations.AddIndex(
+            model_name='steprun',
+            index=models.Index(fields=['tenant', 'status', 'due_at'], name='step_run_status'),
+        ),
+        migrations.AddConstraint(
+            model_name='steprun',
+            constraint=models.UniqueConstraint(fields=('tenant', 'enrolment', 'step'), name='step_run_once_per_enrolment'),
         ),
     ]

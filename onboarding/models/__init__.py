@@ -14,6 +14,7 @@ from .checklists import *  # noqa: F403
 from .contracts import *  # noqa: F403
 from .offboarding import Offboarding  # noqa: F401
 from .screening import *  # noqa: F403
+from .sequences import *  # noqa: F403
 from .training import (  # noqa: F401
     Certification,
     Choice,

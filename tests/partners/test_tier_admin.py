@@ -268,7 +268,7 @@ class TestRequirements:
         [
             ({"threshold": 1}, "metric"),
             ({"metric": "active_people"}, "threshold"),
-            ({"metric": "average_satisfaction", "threshold": 1}, "metric"),
+            ({"metric": "no_such_metric", "threshold": 1}, "metric"),
             ({"metric": "active_people", "threshold": 1, "comparator": ">="}, "comparator"),
             ({"metric": "active_people", "threshold": "-1"}, "threshold"),
             ({"metric": "active_people", "threshold": "lots"}, "threshold"),

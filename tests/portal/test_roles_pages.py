@@ -183,6 +183,8 @@ NAVIGATION_BY_ROLE = {
         "Agreements",
         "Onboarding",
         "Compliance",
+        "Welcome sequence",
+        "Surveys",
         "Team",
         "Audit log",
         "Settings",
@@ -201,6 +203,8 @@ NAVIGATION_BY_ROLE = {
         "Agreements",
         "Onboarding",
         "Compliance",
+        "Welcome sequence",
+        "Surveys",
         "Team",
     ],
     "finance": [
@@ -214,6 +218,8 @@ NAVIGATION_BY_ROLE = {
         "Training",
         "Agreements",
         "Onboarding",
+        "Welcome sequence",
+        "Surveys",
         "Team",
     ],
     "partner_admin": [
@@ -225,6 +231,7 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Training",
         "Agreements",
+        "Surveys",
     ],
     "partner_sales": [
         "Home",

@@ -12,6 +12,7 @@ from tests.security.test_api_isolation import COVERED_API_ROUTES
 from tests.security.test_checklist_isolation import COVERED_CHECKLIST_ROUTES
 from tests.security.test_contract_isolation import COVERED_CONTRACT_ROUTES
 from tests.security.test_screening_isolation import COVERED_SCREENING_ROUTES
+from tests.security.test_sequences_isolation import COVERED_SEQUENCE_ROUTES
 from tests.security.test_training_isolation import COVERED_TRAINING_ROUTES
 
 THIRD_PARTY_MODULES = ("allauth.", "drf_spectacular.", "django.contrib.")
@@ -122,6 +123,15 @@ ROUTES_WITHOUT_IDS = {
     "screening-run-list",
     "screening-hit-list",
     "compliance-review-list",
+    "sequences:overview",
+    "sequences:steps",
+    "sequences:step_create",
+    "sequences:settings",
+    "surveys:results",
+    "surveys:mine",
+    "welcome-step-list",
+    "survey-invitation-list",
+    "survey-results",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
@@ -159,6 +169,7 @@ def test_every_tenant_route_has_an_isolation_case():
         | COVERED_CONTRACT_ROUTES
         | COVERED_CHECKLIST_ROUTES
         | COVERED_SCREENING_ROUTES
+        | COVERED_SEQUENCE_ROUTES
         | SPECIAL
     )
     missing = [

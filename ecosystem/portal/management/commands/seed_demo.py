@@ -509,6 +509,7 @@ class Command(BaseCommand):
         self.seed_training(tenant, partners, staff, rng)
         demo_contracts.seed_contracts(tenant=tenant, staff=staff, partners=partners)
         demo_checklists.seed_checklists(tenant=tenant, staff=staff, partners=partners)
+        self.seed_sequences(tenant, partners, staff, rng)
         # Last, so lead priority is judged on the routed leads.
         self.seed_commitments(tenant, partners, staff)
         return tenant
@@ -755,6 +756,17 @@ class Command(BaseCommand):
         training_rng.random()
         training_rng.random()  # not the sequences the CRM, deal and lead copies draw
         seed_training(tenant=tenant, staff=staff, partners=partners, rng=training_rng)
+
+    @staticmethod
+    def seed_sequences(tenant, partners, staff, rng: random.Random) -> None:
+        """The welcome sequence, partners at every point of it, and survey answers
+        (onboarding.demo_sequences). A copy of `rng` keeps later choices unchanged."""
+        from onboarding.demo_sequences import seed_sequences
+
+        sequences_rng = random.Random()
+        sequences_rng.setstate(rng.getstate())
+        sequences_rng.random()
+        seed_sequences(tenant=tenant, staff=staff, partners=partners, rng=sequences_rng)
 
     # --- output ------------------------------------------------------------------------------
 
