@@ -481,7 +481,7 @@ def stop_sequence(*, tenant, actor: Membership | None, partner_id: int, reason: 
 
 def condition_holds(*, tenant, partner, condition: str) -> bool:
     """Whether a step's condition is true for the partner now (the conditions the product
-    can check: deal registrations, certifications and signed agreements)."""
+    can check: deal registrations, certifications, signed agreements and the checklist)."""
     if condition == StepCondition.NO_DEAL:
         return deals_registered(tenant, partner.pk) == 0
     if condition == StepCondition.NO_CERTIFICATION:
@@ -493,6 +493,11 @@ def condition_holds(*, tenant, partner, condition: str) -> bool:
         from .contracts_selectors import signed_template_ids
 
         return not signed_template_ids(tenant=tenant, partner=partner)
+    if condition == StepCondition.CHECKLIST_OPEN:
+        from .checklists_selectors import checklist_of_partner
+
+        checklist = checklist_of_partner(tenant=tenant, partner_id=partner.pk)
+        return checklist is not None and checklist.completed_at is None
     return True
 
 

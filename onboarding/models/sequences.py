@@ -39,6 +39,7 @@ class StepCondition(models.TextChoices):
     NO_DEAL = "no_deal", _("Only if no deal is registered yet")
     NO_CERTIFICATION = "no_certification", _("Only if no one is certified yet")
     NO_SIGNED_AGREEMENT = "no_signed_agreement", _("Only if no agreement is signed yet")
+    CHECKLIST_OPEN = "checklist_open", _("Only if the onboarding checklist is not complete")
 
 
 class WelcomeStep(TenantOwnedModel):

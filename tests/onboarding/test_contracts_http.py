@@ -287,8 +287,10 @@ def test_roles_on_pages(portal_client, partner_admin, partner_sales, contract, t
 
 
 def test_nav_shows_agreements(portal_client, admin, partner_sales):
-    for member in (admin, partner_sales):
-        assert 'href="/agreements/"' in portal_client(member).get("/").content.decode()
+    # Partner people in the top row; staff in the Onboarding section's row.
+    assert 'href="/agreements/"' in portal_client(partner_sales).get("/").content.decode()
+    staff_page = portal_client(admin).get(reverse("contracts:list")).content.decode()
+    assert 'class="subnav"' in staff_page and 'href="/agreements/"' in staff_page
 
 
 def test_list_pages_have_bounded_queries(

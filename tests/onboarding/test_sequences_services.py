@@ -243,6 +243,31 @@ def test_a_false_condition_is_recorded_skipped(run_at, tenant, admin, partner, p
     assert len(mail.outbox) == 1
 
 
+def test_the_checklist_condition_follows_the_partners_checklist(tenant, admin, partner):
+    from onboarding import checklists_services
+    from tests.onboarding.checklists_factories import make_checklist_template
+
+    assert not sequences_services.condition_holds(
+        tenant=tenant, partner=partner, condition="checklist_open"
+    )
+    make_checklist_template(
+        tenant=tenant, actor=admin, partner_type=partner.partner_type,
+        tasks=[{"title": "Reference call", "kind": "manual"}],
+    )  # fmt: skip
+    checklist = checklists_services.start_checklist(
+        tenant=tenant, actor=admin, partner_id=partner.pk
+    )
+    assert sequences_services.condition_holds(
+        tenant=tenant, partner=partner, condition="checklist_open"
+    )
+    checklists_services.confirm_task(
+        tenant=tenant, actor=admin, task_id=checklist.tasks.get().pk, note="Done"
+    )
+    assert not sequences_services.condition_holds(
+        tenant=tenant, partner=partner, condition="checklist_open"
+    )
+
+
 def test_offboarding_cancels_the_upcoming_steps(run_at, tenant, admin, partner, partner_admin):
     make_step(tenant=tenant, actor=admin, name="Welcome", day_offset=0)
     make_step(tenant=tenant, actor=admin, name="Month one", day_offset=30)

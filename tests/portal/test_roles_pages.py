@@ -172,7 +172,7 @@ NAVIGATION_BY_ROLE = {
     "admin": [
         "Home",
         "Partners",
-        "Applications",
+        "Onboarding",
         "Partner directory",
         "Tiers",
         "Deals",
@@ -180,11 +180,6 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
-        "Agreements",
-        "Onboarding",
-        "Compliance",
-        "Welcome sequence",
-        "Surveys",
         "Team",
         "Audit log",
         "Settings",
@@ -192,7 +187,7 @@ NAVIGATION_BY_ROLE = {
     "channel_manager": [
         "Home",
         "Partners",
-        "Applications",
+        "Onboarding",
         "Partner directory",
         "Tiers",
         "Deals",
@@ -200,47 +195,39 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
-        "Agreements",
-        "Onboarding",
-        "Compliance",
-        "Welcome sequence",
-        "Surveys",
         "Team",
     ],
     "finance": [
         "Home",
         "Partners",
-        "Applications",
+        "Onboarding",
         "Partner directory",
         "Tiers",
         "Deals",
         "CRM records",
         "Training",
-        "Agreements",
-        "Onboarding",
-        "Welcome sequence",
-        "Surveys",
         "Team",
     ],
+    # Two onboarding entries stay in the top row: a group collapses above two.
     "partner_admin": [
         "Home",
         "My organisation",
+        "Agreements",
+        "Surveys",
         "Partner directory",
         "Tiers",
         "Deals",
         "Lead inbox",
         "Training",
-        "Agreements",
-        "Surveys",
     ],
     "partner_sales": [
         "Home",
+        "Agreements",
         "Partner directory",
         "Tiers",
         "Deals",
         "Lead inbox",
         "Training",
-        "Agreements",
     ],
 }
 
@@ -249,6 +236,23 @@ NAVIGATION_BY_ROLE = {
 def test_navigation_shows_what_the_role_may_open(role, labels, member_of_role, portal_client):
     response = portal_client(member_of_role(role)).get("/")
     assert [str(item["label"]) for item in response.context["navigation"]] == labels
+
+
+def test_an_onboarding_page_shows_its_section_row(member_of_role, portal_client):
+    response = portal_client(member_of_role("admin")).get(reverse("applications:queue"))
+    top = [str(item["label"]) for item in response.context["navigation"] if item["active"]]
+    row = [(str(item["label"]), item["active"]) for item in response.context["subnavigation"]]
+    assert top == ["Onboarding"]
+    assert row[0] == ("Applications", True)
+    assert [label for label, _ in row] == [
+        "Applications",
+        "Checklists",
+        "Agreements",
+        "Compliance",
+        "Welcome sequence",
+        "Surveys",
+    ]
+    assert 'class="subnav"' in response.content.decode()
 
 
 def test_settings_stays_highlighted_across_settings_pages(member_of_role, portal_client):
