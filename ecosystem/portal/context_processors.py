@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +12,7 @@ from ecosystem.tenancy.roles import has_capability
 # into one item named after the group, linking to its first entry, when a member may open
 # more than two of them; the group's pages then show its entries as a second row.
 ONBOARDING = _("Onboarding")
-NAVIGATION = [
+NAVIGATION: list[tuple[Any, ...]] = [
     (_("Home"), "home", "portal.use", None),
     (_("Partners"), "partners:list", "partners.view_all", None),
     (_("My organisation"), "partners:mine", "partners.edit_own", None),
@@ -40,8 +42,8 @@ GROUP_COLLAPSES_ABOVE = 2
 def _entries(request, membership) -> list[dict]:
     entries = []
     for label, url_name, capability, section, *group in NAVIGATION:
-        if has_capability(membership.role, capability):
-            url = reverse(url_name)
+        if has_capability(membership.role, str(capability)):
+            url = reverse(str(url_name))
             prefix = section or url
             entries.append(
                 {
