@@ -52,7 +52,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy ecosystem partners dealreg
+	$(VENV)/bin/mypy ecosystem partners dealreg onboarding mdf
 
 bench:
 	@echo "make bench: the benchmark harness (bench/) arrives with the performance issue;"

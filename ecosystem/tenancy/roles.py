@@ -103,6 +103,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # Surveys go to partner administrators, who answer their own; staff read the results.
     "surveys.answer": frozenset({Role.PARTNER_ADMIN}),
     "surveys.results": STAFF_ROLES,
+    # Market development funds: admins and finance own the budgets; channel and marketing
+    # managers decide requests; partner admins and marketers request for their organisation.
+    "mdf.view": EVERYONE,
+    "mdf.manage_funds": frozenset({Role.ADMIN, Role.FINANCE}),
+    "mdf.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
+    "mdf.request": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
 }
 
 

@@ -3,41 +3,20 @@ moment must not both win: decisions are serialised per (tenant, normalised custo
 
 These tests use real concurrent connections (one per thread) on PostgreSQL."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from dealreg import services
 from dealreg.models import Deal, DealStatus
 from ecosystem.errors import Conflict
 from ecosystem.tenancy.roles import Role
+from tests.concurrency import run_together
 from tests.partners.factories import PartnerOrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CONTENDERS = 6
-
-
-def _run_together(functions):
-    barrier = threading.Barrier(len(functions))
-    results: list = [None] * len(functions)
-
-    def run(index, function):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = function()
-        except Exception as error:  # collected and asserted on below
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture
@@ -78,7 +57,7 @@ def test_concurrent_registrations_give_exactly_one_first_in_approval(sellers, de
         )
         return lambda: services.register_deal(tenant=member.tenant, actor=member, data=data)
 
-    results = _run_together([registration(member, i) for i, member in enumerate(sellers)])
+    results = run_together([registration(member, i) for i, member in enumerate(sellers)])
     errors = [result for result in results if isinstance(result, Exception)]
     assert not errors, errors
     deals = Deal.objects.for_tenant(sellers[0].tenant)
@@ -112,7 +91,7 @@ def test_concurrent_manual_approvals_of_rival_registrations(
     def approval(reviewer, deal):
         return lambda: services.approve_deal(tenant=tenant, actor=reviewer, deal_id=deal.pk)
 
-    results = _run_together([approval(r, d) for r, d in zip(reviewers, deals, strict=True)])
+    results = run_together([approval(r, d) for r, d in zip(reviewers, deals, strict=True)])
     approved = [result for result in results if isinstance(result, Deal)]
     conflicts = [result for result in results if isinstance(result, Conflict)]
     assert len(approved) == 1, results
