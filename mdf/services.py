@@ -216,6 +216,19 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
         requested = money(data.get("requested_amount"), "requested_amount")
     except ValidationFailed as error:
         errors["requested_amount"] = [error.message]
+    try:
+        expected_leads = int(data.get("expected_leads") or 0)
+        if not 0 <= expected_leads <= 1_000_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["expected_leads"] = [_("Give a whole number of leads, 0 or more.")]
+    pipeline = data.get("expected_pipeline")
+    expected_pipeline = Decimal("0.00")
+    if pipeline not in (None, "", 0, "0"):
+        try:
+            expected_pipeline = money(pipeline, "expected_pipeline")
+        except ValidationFailed as error:
+            errors["expected_pipeline"] = [error.message]
     if errors:
         raise ValidationFailed(errors=errors)
     request = FundRequest.objects.create(
@@ -227,8 +240,8 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
         start_date=start,
         end_date=end,
         requested_amount=requested,
-        expected_leads=int(data.get("expected_leads") or 0),
-        expected_pipeline=Decimal(str(data.get("expected_pipeline") or 0)),
+        expected_leads=expected_leads,
+        expected_pipeline=expected_pipeline,
         created_by=actor.user,
     )
     record(tenant=tenant, actor=actor.user, action="mdf.request_submitted", obj=request)

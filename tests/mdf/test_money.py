@@ -112,6 +112,31 @@ def test_bad_fund_input_names_the_field(tenant, finance, data, field):
 
 
 @pytest.mark.django_db
+def test_bad_request_input_names_the_field(tenant, finance, partner, partner_admin):
+    fund = make_fund(tenant, finance)
+    allocation = services.allocate(
+        tenant=tenant, actor=finance, fund_id=fund.pk, partner_id=partner.pk, amount="1000"
+    )
+
+    with pytest.raises(ValidationFailed) as error:
+        services.submit_request(
+            tenant=tenant,
+            actor=partner_admin,
+            allocation_id=allocation.pk,
+            data=request_data(
+                "abc", expected_leads="many", expected_pipeline="lots", activity_type="party"
+            ),
+        )
+
+    assert set(error.value.errors) == {
+        "requested_amount",
+        "expected_leads",
+        "expected_pipeline",
+        "activity_type",
+    }
+
+
+@pytest.mark.django_db
 def test_allocations_never_exceed_the_fund_and_respect_its_restrictions(
     tenant, finance, partner, other_partner
 ):
