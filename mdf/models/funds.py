@@ -32,6 +32,16 @@ class Fund(TenantOwnedModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    accrues = models.BooleanField(
+        default=False,
+        help_text=_(
+            "When the period starts, each partner is allocated its tier's MDF accrual % of "
+            "its won revenue in the previous period of the same length."
+        ),
+    )
+    expired_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When unused allocations expired with the period.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +103,7 @@ class RequestStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("Changes requested")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    LAPSED = "lapsed", _("Lapsed")  # approved, but nothing was claimed by the deadline
 
 
 class FundRequest(TenantOwnedModel):
@@ -116,10 +127,14 @@ class FundRequest(TenantOwnedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    claim_deadline = models.DateField(
+        null=True, blank=True, help_text=_("Set on approval: the last day to file the claim.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -164,6 +179,9 @@ class LedgerEntry(TenantOwnedModel):
     request = models.ForeignKey(
         FundRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
     )
+    claim = models.ForeignKey(
+        "mdf.Claim", on_delete=models.PROTECT, null=True, blank=True, related_name="entries"
+    )
     kind = models.CharField(max_length=16, choices=EntryKind.choices)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
@@ -176,7 +194,13 @@ class LedgerEntry(TenantOwnedModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
+            # A claim is approved once and paid once, whatever the race.
+            models.UniqueConstraint(
+                fields=["claim", "kind"],
+                condition=Q(kind__in=["claim", "payout"]),
+                name="ledger_claim_moves_once",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "allocation", "kind"], name="ledger_allocation"),
