@@ -105,3 +105,66 @@ def validate_attachment(upload, *, field: str = "file") -> None:
         raise ValidationFailed(
             str(_("Attach a PDF, image, office document, text, CSV or ZIP file.")), field=field
         )
+
+
+#: What a file of each type starts with; a file whose bytes disagree with its name is refused.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "webp": (b"RIFF",),
+    "xlsx": (b"PK\x03\x04",),
+    "docx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def validate_typed_file(upload, *, extensions, field: str = "file", label: str = "") -> str:
+    """Refuse a file over the attachment limit (413) or whose name or bytes are not one of
+    `extensions` (400 naming `field`): the bytes must begin as the type says (a renamed .exe
+    is not a PDF), and text files must be UTF-8 without NUL bytes. Returns the content type
+    it will be served with."""
+    from ecosystem.errors import ValidationFailed
+
+    if upload is None:
+        raise ValidationFailed(str(_("Choose a file to upload.")), field=field)
+    validate_attachment(upload, field=field)
+    name = getattr(upload, "name", "") or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    wrong_type = ValidationFailed(
+        label or str(_("Upload a %(types)s file.")) % {"types": ", ".join(sorted(extensions))},
+        field=field,
+    )
+    if extension not in extensions:
+        raise wrong_type
+    upload.seek(0)
+    head = upload.read(4096)
+    upload.seek(0)
+    if extension in _SIGNATURES:
+        if not head.startswith(_SIGNATURES[extension]):
+            raise wrong_type
+        if extension == "webp" and head[8:12] != b"WEBP":
+            raise wrong_type
+    else:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            # A multi-byte character cut at the 4 kB boundary is still text.
+            if error.start < len(head) - 3:
+                raise wrong_type from None
+        if b"\x00" in head:
+            raise wrong_type
+    return CONTENT_TYPES.get(extension, "application/octet-stream")

@@ -9,7 +9,7 @@ row lock on what it draws from, so the invariants hold under concurrent calls:
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -17,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ecosystem.audit.services import record
-from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from ecosystem.errors import Conflict, NotFound, ValidationFailed
 from ecosystem.outbox.services import emit
 from ecosystem.tenancy.models import Membership
-from ecosystem.tenancy.roles import has_capability
 from partners.models import PartnerOrganisation
 
-from . import selectors
+from . import claim_services, selectors
+from .ledger import entry, money, require
 from .models import (
     ActivityType,
     Allocation,
@@ -31,46 +31,10 @@ from .models import (
     EntryKind,
     Fund,
     FundRequest,
-    LedgerEntry,
     RequestStatus,
 )
 
-CENT = Decimal("0.01")
 OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.CHANGES_REQUESTED)
-
-
-def _require(actor: Membership, capability: str) -> None:
-    if not has_capability(actor.role, capability):
-        raise NotAllowed(_("Your role does not allow this."))
-
-
-def money(value: Any, field: str) -> Decimal:
-    """A positive amount with at most two decimals, or a 400 naming the field."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        raise ValidationFailed(_("Give an amount such as 2500.00."), field=field) from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValidationFailed(_("Give an amount above zero."), field=field)
-    if amount != amount.quantize(CENT):
-        raise ValidationFailed(_("Use at most two decimals."), field=field)
-    if amount >= Decimal("1e12"):
-        raise ValidationFailed(_("That amount is too large."), field=field)
-    return amount
-
-
-def _entry(*, fund, kind, amount, actor, allocation=None, request=None, reason=""):
-    return LedgerEntry.objects.create(
-        tenant=fund.tenant,
-        fund=fund,
-        allocation=allocation,
-        request=request,
-        kind=kind,
-        amount=amount,
-        currency=fund.currency,
-        actor=getattr(actor, "user", actor),
-        reason=reason,
-    )
 
 
 # --- funds and allocations ----------------------------------------------------------------
@@ -79,7 +43,7 @@ def _entry(*, fund, kind, amount, actor, allocation=None, request=None, reason="
 @transaction.atomic
 def create_fund(*, tenant, actor: Membership, data: dict[str, Any]) -> Fund:
     """A budget for a period (admins and finance)."""
-    _require(actor, "mdf.manage_funds")
+    require(actor, "mdf.manage_funds")
     errors: dict[str, list[str]] = {}
     name = str(data.get("name") or "").strip()
     if not name:
@@ -130,7 +94,7 @@ def allocate(
     """Give a partner (more of) a fund. The fund is locked while its allocated total is
     checked, so two allocations at once never overspend it (409 for the one that would)."""
     if actor is not None:
-        _require(actor, "mdf.manage_funds")
+        require(actor, "mdf.manage_funds")
     amount = money(amount, "amount")
     fund = Fund.objects.for_tenant(tenant).select_for_update().filter(pk=fund_id).first()
     if fund is None:
@@ -163,7 +127,7 @@ def allocate(
         partner=partner,
         defaults={"source": source, "note": note, "created_by": getattr(actor, "user", None)},
     )
-    _entry(fund=fund, kind=EntryKind.CREDIT, amount=amount, actor=actor, allocation=allocation,
+    entry(fund=fund, kind=EntryKind.CREDIT, amount=amount, actor=actor, allocation=allocation,
            reason=note)  # fmt: skip
     record(
         tenant=tenant,
@@ -187,7 +151,7 @@ def allocate(
 @transaction.atomic
 def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict) -> FundRequest:
     """A partner asks for pre-approval of an activity against its own allocation."""
-    _require(actor, "mdf.request")
+    require(actor, "mdf.request")
     allocation = (
         Allocation.objects.for_tenant(tenant)
         .select_related("fund")
@@ -293,7 +257,7 @@ def approve_request(
 ) -> FundRequest:
     """Approve a request, for the requested amount or less (with the reason). The amount is
     committed from the allocation; what is not left there is a 409, never an overspend."""
-    _require(actor, "mdf.review")
+    require(actor, "mdf.review")
     request = _locked_request(tenant, request_id)
     _require_open(request)
     approved = request.requested_amount if amount in (None, "") else money(amount, "amount")
@@ -316,7 +280,8 @@ def approve_request(
         )
     request.approved_amount = approved
     _decide(request, actor, RequestStatus.APPROVED, reason)
-    _entry(
+    claim_services.schedule_claim_deadline(request)
+    entry(
         fund=request.allocation.fund,
         kind=EntryKind.COMMITMENT,
         amount=approved,
@@ -344,7 +309,7 @@ def approve_request(
 @transaction.atomic
 def reject_request(*, tenant, actor: Membership, request_id: int, reason: str) -> FundRequest:
     """Reject with a reason the partner reads."""
-    _require(actor, "mdf.review")
+    require(actor, "mdf.review")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("Say why the request is rejected."), field="reason")
@@ -361,7 +326,7 @@ def reject_request(*, tenant, actor: Membership, request_id: int, reason: str) -
 @transaction.atomic
 def request_changes(*, tenant, actor: Membership, request_id: int, message: str) -> FundRequest:
     """Send the request back to the partner with what to change."""
-    _require(actor, "mdf.review")
+    require(actor, "mdf.review")
     message = (message or "").strip()
     if not message:
         raise ValidationFailed(_("Say what should change."), field="message")

@@ -22,7 +22,7 @@ import hashlib
 import io
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -34,7 +34,7 @@ from django_countries import countries
 from pypdf import PdfReader, PdfWriter
 
 from ecosystem.audit.services import record
-from ecosystem.dates import add_months
+from ecosystem.dates import add_months, local_start, local_today
 from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ecosystem.notifications.services import notify
 from ecosystem.outbox.services import emit
@@ -87,14 +87,6 @@ def stored_bytes(field) -> bytes:
 
 def _long_date(day: date | None) -> str:
     return date_format(day, "j F Y") if day else ""
-
-
-def _local_start(tenant, day: date, hour: int = 0) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=tenant_zone(tenant))
-
-
-def local_today(tenant, now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), tenant_zone(tenant)).date()
 
 
 def _partner_admins(tenant, partner_id) -> list:
@@ -413,7 +405,7 @@ def issue_contract(
         tenant=tenant,
         kind=EXPIRY_WORK,
         key=f"contract:{contract.pk}",
-        due_at=_local_start(tenant, contract.expiry_date),
+        due_at=local_start(tenant, contract.expiry_date),
     )
     record(
         tenant=tenant,
@@ -700,7 +692,7 @@ def _schedule_notices(contract: Contract, now: datetime) -> None:
     """Book the 60- and 30-day renewal notices still ahead (a contract signed 40 days before
     its end gets only the 30-day one)."""
     for days in RENEWAL_NOTICE_DAYS:
-        due_at = _local_start(
+        due_at = local_start(
             contract.tenant, contract.expiry_date - timedelta(days=days), NOTICE_HOUR
         )
         if due_at > now:

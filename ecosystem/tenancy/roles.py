@@ -109,6 +109,8 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "mdf.manage_funds": frozenset({Role.ADMIN, Role.FINANCE}),
     "mdf.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "mdf.request": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    # Finance pays approved claims (alone or in batches) and exports them.
+    "mdf.pay": frozenset({Role.ADMIN, Role.FINANCE}),
 }
 
 
