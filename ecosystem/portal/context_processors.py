@@ -12,6 +12,7 @@ from ecosystem.tenancy.roles import has_capability
 # into one item named after the group, linking to its first entry, when a member may open
 # more than two of them; the group's pages then show its entries as a second row.
 ONBOARDING = _("Onboarding")
+FUNDS = _("Funds")
 NAVIGATION: list[tuple[Any, ...]] = [
     (_("Home"), "home", "portal.use", None),
     (_("Partners"), "partners:list", "partners.view_all", None),
@@ -30,6 +31,8 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("Leads"), "leads:list", "leads.manage", "/leads/"),
     (_("Lead inbox"), "leads:inbox", "leads.respond", "/leads/"),
     (_("CRM records"), "crm:accounts", "crm.view", "/crm/"),
+    (_("Funds"), "mdf:home", "mdf.view", "/mdf/", FUNDS),
+    (_("MDF review"), "mdf:review", "mdf.review", "/mdf/review/", FUNDS),
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
     (_("Team"), "team", "staff.view", None),

@@ -32,6 +32,9 @@ PAGES = [
     ("program_tiers", False, EVERYONE),
     ("settings_tiers", False, PARTNER_MANAGERS),
     ("settings_tier_create", False, PARTNER_MANAGERS),
+    ("mdf:home", False, EVERYONE),
+    ("mdf:review", False, {"admin", "channel_manager", "marketing_manager"}),
+    ("mdf:request_new", False, {"partner_admin", "partner_marketing"}),
 ]
 
 
@@ -179,6 +182,8 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Funds",
+        "MDF review",
         "Training",
         "Team",
         "Audit log",
@@ -194,6 +199,8 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "Funds",
+        "MDF review",
         "Training",
         "Team",
     ],
@@ -205,6 +212,7 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "CRM records",
+        "Funds",
         "Training",
         "Team",
     ],
@@ -218,6 +226,7 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "Lead inbox",
+        "Funds",
         "Training",
     ],
     "partner_sales": [
@@ -227,6 +236,7 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "Lead inbox",
+        "Funds",
         "Training",
     ],
 }
