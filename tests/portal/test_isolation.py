@@ -21,6 +21,7 @@ from ecosystem.api.models import ApiToken
 from ecosystem.notifications.models import Notification
 from ecosystem.tenancy.models import Invitation, Membership
 from ecosystem.tenancy.roles import Role, has_capability
+from mdf.models import Claim, FundRequest, ProofFile
 from partners.models import CommitmentAttestation, Specialisation, Tier, TierRequirement
 from tests.dealreg.factories import (
     DealFactory,
@@ -29,6 +30,7 @@ from tests.dealreg.factories import (
     RoutingRuleFactory,
     isolation_deals,
 )
+from tests.mdf import page_builders as mdf_builders
 from tests.onboarding.factories import submit as submit_application
 from tests.partners.factories import PartnerOrganisationFactory, TierFactory
 
@@ -56,6 +58,15 @@ def world(
     )
     return {
         **deals,
+        **_mdf_objects(
+            tenant=tenant,
+            other_tenant=other_tenant,
+            other_partner=other_partner,
+            other_partner_admin=other_partner_admin,
+            foreign_partner=foreign_partner,
+            foreign_admin=foreign_admin,
+            make_member=make_member,
+        ),
         "foreign_tier": foreign_tier,
         "foreign_requirement": TierRequirement.objects.create(
             tenant=other_tenant, tier=foreign_tier, metric="active_people", threshold=3
@@ -102,6 +113,49 @@ def world(
             rows=[{"row": 2, "action": "create", "external_id": "X", "name": "Hijacked"}],
         ),
     }
+
+
+def _mdf_objects(
+    *, tenant, other_tenant, other_partner, other_partner_admin, foreign_partner, foreign_admin,
+    make_member,
+):  # fmt: skip
+    """Another partner's and another program's MDF request waiting for review, and claim
+    (with its proof) waiting for review."""
+    staff = make_member(tenant, Role.ADMIN, email="mdf-admin@acme.example")
+    foreign_partner_admin = make_member(
+        other_tenant, Role.PARTNER_ADMIN, foreign_partner, email="boss@globex-reseller.example"
+    )
+    objects = {}
+    for prefix, the_tenant, reviewer, member, organisation in (
+        ("other_partner", tenant, staff, other_partner_admin, other_partner),
+        ("foreign", other_tenant, foreign_admin, foreign_partner_admin, foreign_partner),
+    ):
+        fund = mdf_builders.fund(the_tenant, reviewer)
+        allocation = mdf_builders.allocate(the_tenant, reviewer, fund, organisation)
+        claim = mdf_builders.claimed(the_tenant, member, reviewer, allocation)
+        objects[f"{prefix}_fund_request"] = mdf_builders.submitted(the_tenant, member, allocation)
+        objects[f"{prefix}_claimed_request"] = claim.request
+        objects[f"{prefix}_claim"] = claim
+        objects[f"{prefix}_proof"] = claim.proofs.get()
+    return objects
+
+
+def _assert_mdf_unchanged(world):
+    for prefix in ("other_partner", "foreign"):
+        request = FundRequest.objects.across_tenants().get(pk=world[f"{prefix}_fund_request"].pk)
+        assert (request.status, request.title, request.decision_reason) == (
+            "submitted",
+            "Cloud security webinar",
+            "",
+        )
+        claim = Claim.objects.across_tenants().get(pk=world[f"{prefix}_claim"].pk)
+        assert (claim.status, claim.decision_reason, str(claim.claimed_amount)) == (
+            "submitted",
+            "",
+            "3000.00",
+        )
+    assert ProofFile.objects.across_tenants().count() == 2
+    assert Claim.objects.across_tenants().count() == 2
 
 
 # (method, url name, objects whose ids make the URL)
@@ -183,6 +237,24 @@ ANOTHER_TENANTS_IDS += [(method, name, ["foreign_deal"]) for method, name in DEA
     ("post", "deals:help_update", ["deal", "foreign_deal_help"]),
 ]
 
+MDF_ROUTES = [
+    ("get", "mdf:request_detail", "fund_request"),
+    ("get", "mdf:request_edit", "fund_request"),
+    ("post", "mdf:request_edit", "fund_request"),
+    ("post", "mdf:request_decide", "fund_request"),
+    ("get", "mdf:claim_new", "claimed_request"),
+    ("post", "mdf:claim_new", "claimed_request"),
+    ("get", "mdf:claim_detail", "claim"),
+    ("get", "mdf:claim_edit", "claim"),
+    ("post", "mdf:claim_edit", "claim"),
+    ("post", "mdf:claim_decide", "claim"),
+    ("post", "mdf:proof_add", "claim"),
+]
+ANOTHER_TENANTS_IDS += [(method, name, [f"foreign_{key}"]) for method, name, key in MDF_ROUTES] + [
+    ("get", "mdf:proof_download", ["foreign_claim", "foreign_proof"]),
+    ("get", "mdf:proof_download", ["other_partner_claim", "foreign_proof"]),
+]
+
 ANOTHER_PARTNERS_IDS = [
     ("get", "partners:detail", ["other_partner"]),
     ("post", "offboarding:partner", ["other_partner"]),
@@ -203,6 +275,12 @@ ANOTHER_PARTNERS_IDS = [
     ("post", "leads:lost", ["other_partners_lead"]),
 ]
 
+ANOTHER_PARTNERS_IDS += [
+    (method, name, [f"other_partner_{key}"]) for method, name, key in MDF_ROUTES
+] + [
+    ("get", "mdf:proof_download", ["other_partner_claim", "other_partner_proof"]),
+]
+
 ANOTHER_PARTNERS_IDS += [(method, name, ["other_partner_deal"]) for method, name in DEAL_ROUTES] + [
     ("post", "deals:participant_decide", ["other_partner_deal", "other_partner_deal_participant"]),
     ("get", "deals:file", ["other_partner_deal", "other_partner_deal_message"]),
@@ -210,7 +288,19 @@ ANOTHER_PARTNERS_IDS += [(method, name, ["other_partner_deal"]) for method, name
     ("post", "deals:help_update", ["other_partner_deal", "other_partner_deal_help"]),
 ]
 
+MDF_CLAIM_DATA = {"claimed_amount": "1", "results": "Hijacked"}
 POST_DATA = {
+    "mdf:request_decide": {"action": "reject", "reason": "Hijacked"},
+    "mdf:request_edit": {
+        "activity_type": "event",
+        "title": "Hijacked",
+        "start_date": "2030-01-01",
+        "end_date": "2030-01-01",
+        "requested_amount": "1",
+    },
+    "mdf:claim_new": MDF_CLAIM_DATA,
+    "mdf:claim_edit": MDF_CLAIM_DATA,
+    "mdf:claim_decide": {"action": "reject", "reason": "Hijacked"},
     "leads:decline": {"reason": "Hijacked"},
     "leads:lost": {"reason": "Hijacked"},
     "leads:withdraw": {"reason": "Hijacked"},
@@ -296,6 +386,7 @@ def _assert_deals_unchanged(world):
 
 def _assert_nothing_changed(world):
     _assert_deals_unchanged(world)
+    _assert_mdf_unchanged(world)
     world["foreign_application"].refresh_from_db()
     assert world["foreign_application"].status == "submitted"
     for key in ("foreign_partner", "other_partner"):

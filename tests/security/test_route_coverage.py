@@ -132,6 +132,9 @@ ROUTES_WITHOUT_IDS = {
     "welcome-step-list",
     "survey-invitation-list",
     "survey-results",
+    "mdf:home",
+    "mdf:review",
+    "mdf:request_new",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
