@@ -13,15 +13,20 @@ from ecosystem.errors import DomainError, TooLarge
 from . import claim_services
 from .models import ActivityType, ProofKind
 
-PROOF_ROWS = 5
+PROOF_ROWS = 4
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 AMOUNT_INPUT = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
 PROOF_ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp,.csv,.xlsx,.docx"
 
 
-def _money_field(label, *, help_text=""):
+def _money_field(label, *, help_text="", required=False):
     return forms.CharField(
-        label=label, required=False, max_length=20, widget=AMOUNT_INPUT, help_text=help_text
+        label=label,
+        required=required,
+        max_length=20,
+        widget=AMOUNT_INPUT,
+        help_text=help_text,
+        error_messages={"required": _("Give an amount such as 2500.00.")},
     )
 
 
@@ -40,9 +45,19 @@ class RequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("Who it is for, what you will do, how you will follow up the leads."),
     )
-    start_date = forms.DateField(label=_("First day"), required=False, widget=DATE_INPUT)
-    end_date = forms.DateField(label=_("Last day"), required=False, widget=DATE_INPUT)
-    requested_amount = _money_field(_("Amount requested"))
+    start_date = forms.DateField(
+        label=_("First day"),
+        widget=DATE_INPUT,
+        error_messages={"required": _("Give the activity's first day.")},
+    )
+    end_date = forms.DateField(
+        label=_("Last day"),
+        widget=DATE_INPUT,
+        error_messages={"required": _("Give the activity's last day.")},
+    )
+    requested_amount = _money_field(
+        _("Amount requested"), required=True, help_text=_("In the fund's currency.")
+    )
     expected_leads = forms.IntegerField(
         label=_("Expected leads"), required=False, min_value=0, max_value=1_000_000
     )
@@ -161,7 +176,9 @@ def proof_help() -> str:
 class ClaimForm(ProofRowsForm):
     """The claim after the activity (new, or edited after changes were asked)."""
 
-    claimed_amount = _money_field(_("Amount claimed"))
+    claimed_amount = _money_field(
+        _("Amount claimed"), required=True, help_text=_("What the activity actually cost.")
+    )
     leads_generated = forms.IntegerField(
         label=_("Leads generated"), required=False, min_value=0, max_value=1_000_000
     )

@@ -8,6 +8,7 @@ to their own organisation: another tenant's or partner's id is a plain 404."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -57,7 +59,12 @@ HISTORY_LABELS = {
     "mdf.claim_paid": gettext_lazy("Claim paid"),
 }
 # What the recorded `changes` of each action say, shown under the history line.
-HISTORY_NOTES = ("reason", "message", "approved_amount", "claimed_amount", "file", "released")
+HISTORY_TEXTS = ("reason", "message", "file")
+HISTORY_AMOUNTS = {
+    "approved_amount": gettext_lazy("Approved: %(amount)s"),
+    "claimed_amount": gettext_lazy("Claimed: %(amount)s"),
+    "released": gettext_lazy("Released to the fund: %(amount)s"),
+}
 
 
 def _money(amount, currency: str = "") -> str:
@@ -136,13 +143,13 @@ def next_step(fund_request: FundRequest, claim: Claim | None, today: date, can_a
             step["text"] = _(
                 "Run the activity, then file your claim between %(start)s and %(end)s."
             ) % {
-                "start": fund_request.end_date.isoformat(),
-                "end": deadline.isoformat(),
+                "start": date_format(fund_request.end_date, "j M Y"),
+                "end": date_format(deadline, "j M Y"),
             }
         elif days_left >= 0:
             prefix = _("Your claim was rejected. ") if claim is not None else ""
             step["text"] = prefix + _("File your claim by %(date)s.") % {
-                "date": deadline.isoformat()
+                "date": date_format(deadline, "j M Y")
             }
             if can_act:
                 step["url"] = reverse("mdf:claim_new", args=[fund_request.pk])
@@ -151,14 +158,23 @@ def next_step(fund_request: FundRequest, claim: Claim | None, today: date, can_a
     return step
 
 
-def _history_rows(entries) -> list[dict]:
+def _history_rows(entries, currency: str) -> list[dict]:
     rows = []
     for entry in entries:
         changes = entry.changes if isinstance(entry.changes, dict) else {}
-        notes = [
+        notes = []
+        for name, template in HISTORY_AMOUNTS.items():
+            value = changes.get(name)
+            if isinstance(value, str) and value:
+                try:
+                    amount = _money(Decimal(value), currency)
+                except InvalidOperation:
+                    amount = value
+                notes.append(str(template) % {"amount": amount})
+        notes += [
             str(changes[name])
-            for name in HISTORY_NOTES
-            if isinstance(changes.get(name), (str, int, float)) and changes.get(name) != ""
+            for name in HISTORY_TEXTS
+            if isinstance(changes.get(name), str) and changes.get(name)
         ]
         rows.append(
             {
@@ -410,7 +426,8 @@ def _request_page(request, fund_request: FundRequest, *, decision_forms=None, st
             "balance": balance,
             "split": split_of(balance),
             "history": _history_rows(
-                review_selectors.history(tenant=tenant, request=fund_request, claims=claims)
+                review_selectors.history(tenant=tenant, request=fund_request, claims=claims),
+                fund_request.allocation.fund.currency,
             ),
             "can_review": can_review,
             "decision_forms": decision_forms or (_decision_forms() if can_review else {}),
@@ -493,11 +510,11 @@ def claim_new(request, pk):
         problem = _("Only an approved request can be claimed.")
     elif today < fund_request.end_date:
         problem = _("Claim after the activity ends on %(date)s.") % {
-            "date": fund_request.end_date.isoformat()
+            "date": date_format(fund_request.end_date, "j M Y")
         }
     elif fund_request.claim_deadline and today > fund_request.claim_deadline:
         problem = _("The claim deadline was %(date)s.") % {
-            "date": fund_request.claim_deadline.isoformat()
+            "date": date_format(fund_request.claim_deadline, "j M Y")
         }
     if problem and request.method != "POST":
         messages.error(request, problem)
@@ -572,7 +589,7 @@ def _claim_page(request, claim: Claim, *, decision_forms=None, proof_form=None, 
             "fund_request": fund_request,
             "fund": fund_request.allocation.fund,
             "proofs": list(claim.proofs.all()),
-            "history": _history_rows(claim_entries),
+            "history": _history_rows(claim_entries, claim.currency),
             "can_review": can_review,
             "decision_forms": decision_forms or (_decision_forms() if can_review else {}),
             "can_add_proof": can_add_proof,

@@ -40,6 +40,8 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),
 ]
 GROUP_COLLAPSES_ABOVE = 2
+# Groups that collapse sooner: Funds' pages (overview, review, payouts) are one section.
+GROUP_COLLAPSES_ABOVE_FOR = {FUNDS: 1}
 
 
 def _entries(request, membership) -> list[dict]:
@@ -70,7 +72,9 @@ def _collapse(entries: list[dict]) -> tuple[list[dict], list[dict]]:
     navigation, subnavigation, placed = [], [], set()
     for entry in entries:
         group = entry["group"]
-        if group is None or sizes[group] <= GROUP_COLLAPSES_ABOVE:
+        if group is None or sizes[group] <= GROUP_COLLAPSES_ABOVE_FOR.get(
+            group, GROUP_COLLAPSES_ABOVE
+        ):
             navigation.append(entry)
             continue
         children = [other for other in entries if other["group"] == group]

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ecosystem.audit.models import AuditEntry
 from ecosystem.dates import local_today
@@ -75,7 +76,7 @@ def test_partner_fund_page_shows_balances_requests_and_next_steps(
     assert "Answer the changes asked." in page
     assert reverse("mdf:request_edit", args=[changes.pk]) in page
     # Deadline 60 days after the end, which was 50 days ago: 10 days left, highlighted.
-    assert f"File your claim by {to_claim.claim_deadline.isoformat()}" in page
+    assert f"File your claim by {date_format(to_claim.claim_deadline, 'j M Y')}" in page
     assert "10 days left" in page and "mdf-deadline-soon" in page
     assert reverse("mdf:claim_new", args=[to_claim.pk]) in page
     assert "style=" not in page

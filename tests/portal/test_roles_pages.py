@@ -183,7 +183,6 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Funds",
-        "MDF review",
         "Training",
         "Team",
         "Audit log",
@@ -200,7 +199,6 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Funds",
-        "MDF review",
         "Training",
         "Team",
     ],
@@ -263,6 +261,14 @@ def test_an_onboarding_page_shows_its_section_row(member_of_role, portal_client)
         "Surveys",
     ]
     assert 'class="subnav"' in response.content.decode()
+
+
+def test_funds_pages_share_one_top_entry_with_a_section_row(member_of_role, portal_client):
+    response = portal_client(member_of_role("channel_manager")).get(reverse("mdf:review"))
+    top = [str(item["label"]) for item in response.context["navigation"] if item["active"]]
+    row = [str(item["label"]) for item in response.context["subnavigation"]]
+    assert top == ["Funds"]
+    assert row == ["Funds", "MDF review"]
 
 
 def test_settings_stays_highlighted_across_settings_pages(member_of_role, portal_client):
