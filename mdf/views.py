@@ -408,7 +408,7 @@ def _request_page(request, fund_request: FundRequest, *, decision_forms=None, st
     today = local_today(tenant)
     can_review = (
         has_capability(membership.role, "mdf.review")
-        and fund_request.status == RequestStatus.SUBMITTED
+        and fund_request.status in services.OPEN_REQUEST_STATUSES
     )
     can_act = has_capability(membership.role, "mdf.request") and membership.is_partner_member
     balance = review_selectors.allocation_balance(
@@ -470,7 +470,7 @@ def request_decide(request, pk):
         except DomainError as error:
             add_domain_error(form, error)
             status = error.status_code
-            if fund_request.status != RequestStatus.SUBMITTED:  # the forms are not shown
+            if fund_request.status not in services.OPEN_REQUEST_STATUSES:  # no forms shown
                 messages.error(request, error.message)
         else:
             messages.success(request, note)
@@ -656,6 +656,8 @@ def proof_add(request, pk):
             )
         except DomainError as error:
             form.add_error("proof_file_0" if error.field == "proof" else None, error.message)
+            if claim.status not in (ClaimStatus.SUBMITTED, ClaimStatus.CHANGES_REQUESTED):
+                messages.error(request, error.message)  # the upload form is not shown
             return _claim_page(request, claim, proof_form=form, status=error.status_code)
         messages.success(request, _("%(file)s added to the claim.") % {"file": proof.file_name})
         return redirect("mdf:claim_detail", pk=claim.pk)

@@ -506,6 +506,7 @@ def test_claim_review_changes_edit_and_approval(
     response = partner_client.post(reverse("mdf:proof_add", args=[claim.pk]),
                                    {"proof_kind_0": "other", "proof_file_0": pdf()})  # fmt: skip
     assert response.status_code == 409
+    assert "only while the claim is under review" in body(response)
 
 
 # --- the review queue ----------------------------------------------------------------------
