@@ -75,3 +75,15 @@ def fund_allocated(fund: Fund) -> Decimal:
         .aggregate(credits=_total(EntryKind.CREDIT), reversals=_total(EntryKind.REVERSAL))
     )
     return totals["credits"] - totals["reversals"]
+
+
+def allocated_by_partner(fund: Fund) -> dict[int, Decimal]:
+    """{partner id: credits less reversals} in the fund (one query)."""
+    rows = (
+        LedgerEntry.objects.for_tenant(fund.tenant)
+        .filter(fund=fund, allocation__isnull=False)
+        .values("allocation__partner_id")
+        .annotate(credits=_total(EntryKind.CREDIT), reversals=_total(EntryKind.REVERSAL))
+        .order_by()
+    )
+    return {row["allocation__partner_id"]: row["credits"] - row["reversals"] for row in rows}
