@@ -113,6 +113,8 @@ def update_request(
     )
     if allocation is None:
         raise ValidationFailed(_("Choose one of your organisation's funds."), field="allocation")
+    if allocation.fund.expired_at is not None:
+        raise ValidationFailed(_("This fund's period has ended."), field="allocation")
     fields = _request_fields(allocation, data)
     before = {name: getattr(request, name) for name in EDITABLE_FIELDS}
     for name, value in fields.items():

@@ -387,5 +387,5 @@ def fund_options(*, tenant) -> list[tuple[int, str]]:
 
 
 def payable_count(*, tenant) -> int:
-    """Approved claims finance has still to pay."""
-    return Claim.objects.for_tenant(tenant).filter(status=ClaimStatus.APPROVED).count()
+    """Approved claims finance has still to pay (the payouts page lists the same)."""
+    return selectors.payable_claims(tenant=tenant).order_by().count()

@@ -302,12 +302,21 @@ def _guidance(tenant) -> dict:
     return {"program": program, "proof_help": proof_help()}
 
 
+def _open_allocations(request):
+    """The organisation's allocations still open to requests (the fund has not expired)."""
+    return [
+        (allocation, balance)
+        for allocation, balance in review_selectors.partner_allocations(
+            tenant=request.tenant, partner_id=_partner_id(request)
+        )
+        if allocation.fund.expired_at is None
+    ]
+
+
 @requires("mdf.request")
 def request_new(request):
     tenant = request.tenant
-    allocations = review_selectors.partner_allocations(
-        tenant=tenant, partner_id=_partner_id(request)
-    )
+    allocations = _open_allocations(request)
     form = RequestForm(request.POST or None, allocations=allocations)
     status = 200
     if form.is_bound:
@@ -352,9 +361,7 @@ def request_edit(request, pk):
     if fund_request.status != RequestStatus.CHANGES_REQUESTED:
         messages.error(request, _("Only a request sent back for changes can be edited."))
         return redirect("mdf:request_detail", pk=fund_request.pk)
-    allocations = review_selectors.partner_allocations(
-        tenant=tenant, partner_id=_partner_id(request)
-    )
+    allocations = _open_allocations(request)
     initial = {
         name: getattr(fund_request, name)
         for name in request_edit_services.EDITABLE_FIELDS
