@@ -24,6 +24,7 @@ from ecosystem.tenancy import services as tenancy_services
 from ecosystem.tenancy.management.base import command_error
 from ecosystem.tenancy.models import Membership, Tenant, User
 from ecosystem.tenancy.roles import Role
+from mdf.demo_mdf import seed_mdf
 from onboarding import demo_checklists, demo_contracts, demo_screening
 from partners import commitment_services, tier_admin
 from partners import services as partner_services
@@ -510,6 +511,7 @@ class Command(BaseCommand):
         demo_contracts.seed_contracts(tenant=tenant, staff=staff, partners=partners)
         demo_checklists.seed_checklists(tenant=tenant, staff=staff, partners=partners)
         self.seed_sequences(tenant, partners, staff, rng)
+        seed_mdf(tenant=tenant, staff=staff, partners=partners, rng=random.Random(rng.random()))
         # Last, so lead priority is judged on the routed leads.
         self.seed_commitments(tenant, partners, staff)
         return tenant
