@@ -64,7 +64,7 @@ class ProofSizeLimit(FileUploadHandler):
         limit = settings.ATTACHMENT_MAX_BYTES
         if start + len(raw_data) > limit:
             raise TooLarge(
-                _("The file is larger than %(limit)s; attach at most %(limit)s.")
+                _("A file is over the %(limit)s limit; attach a smaller one.")
                 % {"limit": filesizeformat(limit)},
                 field="proof",
             )
