@@ -120,3 +120,28 @@ def registered_deal_count(*, tenant, partner_ids, since, parameter) -> Values:
         deals = deals.filter(created_at__gte=since)
     rows = deals.values("partner_id").annotate(n=Count("pk")).values_list("partner_id", "n")
     return {pk: Decimal(n) for pk, n in rows}
+
+
+def sourced_won_by_partner(*, tenant, start, end) -> dict[int, dict[str, tuple[Decimal, int]]]:
+    """{partner id: {currency: (won revenue, won deals)}} for deals the partner registered
+    and won between `start` and `end` (close dates, inclusive), in every currency (one
+    query): MDF accruals count the fund's currency and report the rest."""
+    rows = (
+        _participations(tenant, None)
+        .filter(
+            role=ParticipantRole.SOURCED,
+            deal__status=DealStatus.WON,
+            deal__closed_on__gte=start,
+            deal__closed_on__lte=end,
+        )
+        .values("partner_id", "deal__currency")
+        .annotate(total=Sum("deal__final_amount"), deals=Count("deal_id"))
+        .order_by()
+    )
+    found: dict[int, dict[str, tuple[Decimal, int]]] = {}
+    for row in rows:
+        found.setdefault(row["partner_id"], {})[row["deal__currency"]] = (
+            row["total"] or Decimal("0"),
+            row["deals"],
+        )
+    return found

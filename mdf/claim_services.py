@@ -28,7 +28,7 @@ from ecosystem.tenancy.models import Membership
 from ecosystem.tenancy.roles import Role
 from ecosystem.uploads import validate_typed_file
 
-from .ledger import entry, money, require
+from .ledger import entry, money, release, require
 from .models import (
     Allocation,
     Claim,
@@ -211,15 +211,7 @@ def lapse_request(*, tenant, request_id: int, today: date | None = None) -> Fund
     reason = _("No claim was filed by %(date)s.") % {"date": request.claim_deadline}
     request.status = RequestStatus.LAPSED
     request.save(update_fields=["status", "updated_at"])
-    entry(
-        fund=request.allocation.fund,
-        kind=EntryKind.RELEASE,
-        amount=request.approved_amount,
-        actor=None,
-        allocation=request.allocation,
-        request=request,
-        reason=reason,
-    )
+    release(request=request, amount=request.approved_amount, actor=None, reason=reason)
     record(
         tenant=tenant,
         actor=None,
@@ -561,13 +553,10 @@ def approve_claim(
     )
     unused = request.approved_amount - approved
     if unused > 0:
-        entry(
-            fund=fund,
-            kind=EntryKind.RELEASE,
+        release(
+            request=request,
             amount=unused,
             actor=actor,
-            allocation=allocation,
-            request=request,
             claim=claim,
             reason=_("Claimed less than approved."),
         )

@@ -6,10 +6,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, Sum, Value
+from django.db.models import Count, DecimalField, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .models import EntryKind, Fund, LedgerEntry
+from .models import (
+    AccrualLine,
+    AccrualRun,
+    Claim,
+    ClaimStatus,
+    EntryKind,
+    Fund,
+    LedgerEntry,
+    PayoutBatch,
+)
 
 ZERO = Decimal("0.00")
 
@@ -75,3 +84,94 @@ def fund_allocated(fund: Fund) -> Decimal:
         .aggregate(credits=_total(EntryKind.CREDIT), reversals=_total(EntryKind.REVERSAL))
     )
     return totals["credits"] - totals["reversals"]
+
+
+def allocated_by_partner(fund: Fund) -> dict[int, Decimal]:
+    """{partner id: credits less reversals} in the fund (one query)."""
+    rows = (
+        LedgerEntry.objects.for_tenant(fund.tenant)
+        .filter(fund=fund, allocation__isnull=False)
+        .values("allocation__partner_id")
+        .annotate(credits=_total(EntryKind.CREDIT), reversals=_total(EntryKind.REVERSAL))
+        .order_by()
+    )
+    return {row["allocation__partner_id"]: row["credits"] - row["reversals"] for row in rows}
+
+
+def payable_claims(*, tenant):
+    """Approved claims waiting for payment, oldest decision first, with what finance shows."""
+    return (
+        Claim.objects.for_tenant(tenant)
+        .filter(status=ClaimStatus.APPROVED)
+        .select_related("request__allocation__partner", "request__allocation__fund")
+        .order_by("decided_at", "pk")
+    )
+
+
+def payout_batches(*, tenant):
+    return (
+        PayoutBatch.objects.for_tenant(tenant)
+        .select_related("created_by")
+        .annotate(
+            claim_count=Count("claims"),
+            total=Coalesce(
+                Sum("claims__approved_amount"),
+                Value(ZERO),
+                output_field=DecimalField(max_digits=16, decimal_places=2),
+            ),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+PAYOUT_CSV_HEADER = [
+    "claim_id", "partner_id", "partner", "fund", "activity", "amount", "currency",
+    "payment_reference", "payment_method", "paid_on", "status",
+]  # fmt: skip
+
+
+def payout_rows(claims) -> list[list[str]]:
+    """Rows for accounts payable: one per claim, money as decimal strings (never floats)."""
+    return [
+        [
+            str(claim.pk),
+            str(claim.request.allocation.partner_id),
+            claim.request.allocation.partner.name,
+            claim.request.allocation.fund.name,
+            claim.request.title,
+            str(claim.approved_amount),
+            claim.currency,
+            claim.payment_reference,
+            claim.payment_method,
+            claim.paid_on.isoformat() if claim.paid_on else "",
+            claim.status,
+        ]
+        for claim in claims
+    ]
+
+
+def batch_claims(*, tenant, batch_id: int):
+    return (
+        Claim.objects.for_tenant(tenant)
+        .filter(payout_batch_id=batch_id)
+        .select_related("request__allocation__partner", "request__allocation__fund")
+        .order_by("pk")
+    )
+
+
+def accrual_report(*, tenant, fund_id: int) -> AccrualRun | None:
+    """The fund's accrual run with its lines (partner, tier, revenue, % and outcome)."""
+    return (
+        AccrualRun.objects.for_tenant(tenant)
+        .filter(fund_id=fund_id)
+        .select_related("fund", "ran_by")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=AccrualLine.objects.for_tenant(tenant)
+                .select_related("partner")
+                .order_by("-allocated", "-earned", "partner__name"),
+            )
+        )
+        .first()
+    )

@@ -20,10 +20,10 @@ from ecosystem.audit.services import record
 from ecosystem.errors import Conflict, NotFound, ValidationFailed
 from ecosystem.outbox.services import emit
 from ecosystem.tenancy.models import Membership
-from partners.models import PartnerOrganisation
+from partners.models import PartnerOrganisation, PartnerType, Region
 
-from . import claim_services, selectors
-from .ledger import entry, money, require
+from . import claim_services, period_services, selectors
+from .ledger import credit, entry, ineligibility, money, require
 from .models import (
     ActivityType,
     Allocation,
@@ -62,6 +62,12 @@ def create_fund(*, tenant, actor: Membership, data: dict[str, Any]) -> Fund:
         amount = money(data.get("amount"), "amount")
     except ValidationFailed as error:
         errors["amount"] = [error.message]
+    region = str(data.get("region") or "")
+    if region and region not in Region.values:
+        errors["region"] = [_("Choose one of the program's regions, or none.")]
+    partner_type = str(data.get("partner_type") or "")
+    if partner_type and partner_type not in PartnerType.values:
+        errors["partner_type"] = [_("Choose a partner type, or none.")]
     if errors:
         raise ValidationFailed(errors=errors)
     fund = Fund.objects.create(
@@ -71,10 +77,12 @@ def create_fund(*, tenant, actor: Membership, data: dict[str, Any]) -> Fund:
         amount=amount,
         start_date=start,
         end_date=end,
-        region=str(data.get("region") or ""),
-        partner_type=str(data.get("partner_type") or ""),
+        region=region,
+        partner_type=partner_type,
+        accrues=bool(data.get("accrues")),
         owner=actor.user,
     )
+    period_services.schedule_fund_work(fund)
     record(tenant=tenant, actor=actor.user, action="mdf.fund_created", obj=fund)
     emit(tenant=tenant, name="mdf.fund_created", obj=fund, payload={"fund_id": fund.pk})
     return fund
@@ -102,18 +110,9 @@ def allocate(
     partner = PartnerOrganisation.objects.for_tenant(tenant).filter(pk=partner_id).first()
     if partner is None:
         raise ValidationFailed(_("No such partner in this program."), field="partner")
-    if fund.partner_type and partner.partner_type != fund.partner_type:
-        raise ValidationFailed(
-            _("This fund is for %(type)s partners only.")
-            % {"type": fund.get_partner_type_display()},
-            field="partner",
-        )
-    if fund.region and fund.region not in (partner.regions or []):
-        raise ValidationFailed(
-            _("This fund is for partners in %(region)s only.")
-            % {"region": fund.get_region_display()},
-            field="partner",
-        )
+    problem = ineligibility(fund, partner)
+    if problem:
+        raise ValidationFailed(problem, field="partner")
     allocated = selectors.fund_allocated(fund)
     if allocated + amount > fund.amount:
         raise Conflict(
@@ -121,27 +120,8 @@ def allocate(
             % {"left": fund.amount - allocated, "currency": fund.currency},
             field="amount",
         )
-    allocation, _created = Allocation.objects.for_tenant(tenant).get_or_create(
-        tenant=tenant,
-        fund=fund,
-        partner=partner,
-        defaults={"source": source, "note": note, "created_by": getattr(actor, "user", None)},
-    )
-    entry(fund=fund, kind=EntryKind.CREDIT, amount=amount, actor=actor, allocation=allocation,
-           reason=note)  # fmt: skip
-    record(
-        tenant=tenant,
-        actor=getattr(actor, "user", None),
-        action="mdf.allocated",
-        obj=allocation,
-        changes={"amount": str(amount), "source": source},
-    )
-    emit(
-        tenant=tenant,
-        name="mdf.allocated",
-        obj=allocation,
-        payload={"allocation_id": allocation.pk, "partner_id": partner.pk, "amount": str(amount)},
-    )
+    allocation = credit(fund=fund, partner=partner, amount=amount, actor=actor, source=source,
+                        note=note)  # fmt: skip
     return allocation
 
 
@@ -160,6 +140,8 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
     )
     if allocation is None:
         raise ValidationFailed(_("Choose one of your organisation's funds."), field="allocation")
+    if allocation.fund.expired_at is not None:
+        raise ValidationFailed(_("This fund's period has ended."), field="allocation")
     errors: dict[str, list[str]] = {}
     if data.get("activity_type") not in ActivityType.values:
         errors["activity_type"] = [_("Choose an activity type.")]
@@ -260,6 +242,8 @@ def approve_request(
     require(actor, "mdf.review")
     request = _locked_request(tenant, request_id)
     _require_open(request)
+    if request.allocation.fund.expired_at is not None:
+        raise Conflict(_("The fund's period has ended; its unused money expired."))
     approved = request.requested_amount if amount in (None, "") else money(amount, "amount")
     if approved > request.requested_amount:
         raise ValidationFailed(
