@@ -12,7 +12,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -21,7 +20,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ecosystem.api.idempotency import IdempotentCreateMixin
-from ecosystem.audit.services import record
 from ecosystem.errors import NotFound, ValidationFailed
 from ecosystem.permissions import HasCapability, IsTenantMember
 from partners.models import PartnerType, Region
@@ -176,18 +174,6 @@ class FundFilter(filters.FilterSet):
         return queryset.filter(start_date__lte=value, end_date__gte=value)
 
 
-@transaction.atomic
-def create_fund(*, tenant, actor, data: dict) -> Fund:
-    """mdf.services.create_fund, plus `accrues` (which that service does not take yet)."""
-    fund = services.create_fund(tenant=tenant, actor=actor, data=data)
-    if data.get("accrues") and not fund.accrues:
-        fund.accrues = True
-        fund.save(update_fields=["accrues"])
-        record(tenant=tenant, actor=actor.user, action="mdf.fund_accrues", obj=fund,
-               changes={"accrues": True})  # fmt: skip
-    return fund
-
-
 class FundViewSet(
     IdempotentCreateMixin,
     mixins.ListModelMixin,
@@ -233,7 +219,7 @@ class FundViewSet(
     def _create(self, request):
         body = MdfFundCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fund = create_fund(
+        fund = services.create_fund(
             tenant=request.tenant, actor=request.membership, data=dict(body.validated_data)
         )
         return self._respond(fund.pk, status.HTTP_201_CREATED)
