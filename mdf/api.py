@@ -208,8 +208,8 @@ class FundViewSet(
         return self._respond(kwargs["pk"])
 
     def _respond(self, pk, code=status.HTTP_200_OK):
-        (fund,) = with_fund_totals(self.request.tenant, [get_object_or_404(self.get_queryset(),
-                                                                           pk=pk)])  # fmt: skip
+        fund = get_object_or_404(self.get_queryset(), pk=pk)
+        (fund,) = with_fund_totals(self.request.tenant, [fund])
         return Response(MdfFundSerializer(fund).data, status=code)
 
     @extend_schema(request=MdfFundCreateSerializer, responses={201: MdfFundSerializer})
