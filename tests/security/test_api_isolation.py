@@ -470,3 +470,113 @@ def test_another_tenants_application_is_404(
     response = call(api_client(admin), method, path.format(id=foreign.pk), body)
     assert response.status_code == 404, (name, method, response.status_code)
     assert PartnerApplication.objects.across_tenants().get(pk=foreign.pk).status == "submitted"
+
+
+# Market development funds: {fund}, {allocation}, {request}, {claim} and {proof} are another
+# tenant's, or (for partner users) another partner's of this tenant.
+MDF_ROUTES = [
+    ("mdf-fund-detail", "get", "/api/v1/mdf/funds/{fund}/", None),
+    ("mdf-allocation-detail", "get", "/api/v1/mdf/allocations/{allocation}/", None),
+    ("mdf-request-detail", "get", "/api/v1/mdf/requests/{request}/", None),
+    ("mdf-request-approve", "post", "/api/v1/mdf/requests/{request}/approve/", None),
+    ("mdf-request-reject", "post", "/api/v1/mdf/requests/{request}/reject/", {"reason": "x"}),
+    (
+        "mdf-request-request-changes",
+        "post",
+        "/api/v1/mdf/requests/{request}/request-changes/",
+        {"message": "Hijacked"},
+    ),
+    ("mdf-claim-detail", "get", "/api/v1/mdf/claims/{claim}/", None),
+    ("mdf-claim-detail", "put", "/api/v1/mdf/claims/{claim}/", {"claimed_amount": "1.00"}),
+    ("mdf-claim-approve", "post", "/api/v1/mdf/claims/{claim}/approve/", None),
+    ("mdf-claim-reject", "post", "/api/v1/mdf/claims/{claim}/reject/", {"reason": "Hijacked"}),
+    (
+        "mdf-claim-request-changes",
+        "post",
+        "/api/v1/mdf/claims/{claim}/request-changes/",
+        {"message": "Hijacked"},
+    ),
+    (
+        "mdf-claim-pay",
+        "post",
+        "/api/v1/mdf/claims/{claim}/pay/",
+        {"reference": "Hijacked", "method": "other", "paid_on": "2026-01-01"},
+    ),
+    ("mdf-claim-proofs", "get", "/api/v1/mdf/claims/{claim}/proofs/", None),
+    ("mdf-claim-proofs", "post", "/api/v1/mdf/claims/{claim}/proofs/", {"proof_kind": "photo"}),
+    (
+        "mdf-claim-proof-download",
+        "get",
+        "/api/v1/mdf/claims/{claim}/proofs/{proof}/download/",
+        None,
+    ),
+]
+MDF_STAFF_ONLY = {
+    "mdf-fund-detail",
+    "mdf-request-approve",
+    "mdf-request-reject",
+    "mdf-request-request-changes",
+    "mdf-claim-approve",
+    "mdf-claim-reject",
+    "mdf-claim-request-changes",
+    "mdf-claim-pay",
+}
+MDF_PARTNER_ONLY = {("mdf-claim-detail", "put"), ("mdf-claim-proofs", "post")}
+COVERED_API_ROUTES |= {name for name, *_ in MDF_ROUTES}
+
+
+def _mdf_snapshot(world):
+    from mdf.models import Claim, FundRequest, LedgerEntry, ProofFile
+
+    return (
+        LedgerEntry.objects.across_tenants().filter(fund=world.fund).count(),
+        FundRequest.objects.across_tenants().get(pk=world.request.pk).status,
+        Claim.objects.across_tenants().get(pk=world.claim.pk).status,
+        ProofFile.objects.across_tenants().filter(claim=world.claim).count(),
+    )
+
+
+def _refused_by_role(name, method, membership) -> bool:
+    if membership.is_partner_member:
+        return name in MDF_STAFF_ONLY
+    return (name, method) in MDF_PARTNER_ONLY
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["admin", "partner_admin"])
+@pytest.mark.parametrize(("name", "method", "path", "body"), MDF_ROUTES)
+def test_another_tenants_mdf_objects_are_404(
+    name, method, path, body, actor, other_tenant, make_member, api_client, request
+):
+    from tests.mdf.api_helpers import build_world
+
+    foreign = build_world(other_tenant, PartnerOrganisationFactory(tenant=other_tenant),
+                          make_member)  # fmt: skip
+    before = _mdf_snapshot(foreign)
+    member = request.getfixturevalue(actor)
+    response = call(api_client(member), method, path.format(**foreign.ids()), body)
+    # A role that may not use the route is refused (403) before any lookup: nothing leaks.
+    expected = 403 if _refused_by_role(name, method, member) else 404
+    assert response.status_code == expected, (name, method, response.status_code)
+    assert _mdf_snapshot(foreign) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), MDF_ROUTES)
+def test_another_partners_mdf_objects_are_404_for_partner_users(
+    name, method, path, body, tenant, partner, other_partner, partner_admin, make_member,
+    api_client,
+):  # fmt: skip
+    from tests.mdf.api_helpers import build_world
+
+    own = build_world(tenant, partner, make_member, suffix="own")
+    theirs = build_world(tenant, other_partner, make_member, fund=own.fund, suffix="theirs")
+    before = _mdf_snapshot(theirs)
+    client = api_client(partner_admin)
+    response = call(client, method, path.format(**theirs.ids()), body)
+    if name in MDF_STAFF_ONLY:
+        mine = call(client, method, path.format(**own.ids()), body)
+        assert response.status_code == mine.status_code == 403, (name, method)
+    else:
+        assert response.status_code == 404, (name, method, response.status_code)
+    assert _mdf_snapshot(theirs) == before

@@ -132,6 +132,11 @@ ROUTES_WITHOUT_IDS = {
     "welcome-step-list",
     "survey-invitation-list",
     "survey-results",
+    "mdf-fund-list",
+    "mdf-allocation-list",
+    "mdf-request-list",
+    "mdf-claim-list",
+    "mdf-claim-pay-batch",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
