@@ -109,6 +109,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "mdf.manage_funds": frozenset({Role.ADMIN, Role.FINANCE}),
     "mdf.review": frozenset({Role.ADMIN, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}),
     "mdf.request": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    # Incentives (rebates, referral fees, SPIFFs): every member reads (partner people their
+    # own organisation's earnings and statements); admins and finance write the programs;
+    # finance and admins approve and pay statements.
+    "incentives.view": EVERYONE,
+    "incentives.manage": frozenset({Role.ADMIN, Role.FINANCE}),
+    "incentives.approve": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 
