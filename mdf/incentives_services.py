@@ -322,7 +322,7 @@ def _open_statement(tenant, partner: PartnerOrganisation, currency: str, period_
 def _lock_partner(tenant, partner_id) -> PartnerOrganisation:
     partner = (
         PartnerOrganisation.objects.for_tenant(tenant)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("tier")
         .filter(pk=partner_id)
         .first()
