@@ -329,6 +329,11 @@ SPECTACULAR_SETTINGS = {
         "ScreeningCheckStatusEnum": "onboarding.models.screening.CheckStatus",
         "RestrictedPartyListStatusEnum": "onboarding.models.screening.ListStatus",
         "ComplianceReviewStatusEnum": "onboarding.models.screening.ReviewStatus",
+        "IncentiveProgramKindEnum": "mdf.models.incentives.ProgramKind",
+        "IncentiveEarningKindEnum": "mdf.models.incentives.EarningKind",
+        "IncentiveStatementStatusEnum": "mdf.models.incentives.StatementStatus",
+        "IncentiveSpiffQualifierEnum": "mdf.models.incentives.SpiffQualifier",
+        "PayoutMethodEnum": "mdf.models.claims.PayoutMethod",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24
