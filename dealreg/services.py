@@ -951,9 +951,7 @@ def refunded_since_won(deal: Deal) -> Decimal:
     refunds = deal.events.filter(kind="refund")
     if last_won is not None:
         refunds = refunds.filter(pk__gt=last_won.pk)
-    return sum(
-        (Decimal(str(event.data.get("amount", "0"))) for event in refunds), Decimal("0.00")
-    )
+    return sum((Decimal(str(event.data.get("amount", "0"))) for event in refunds), Decimal("0.00"))
 
 
 @transaction.atomic

@@ -74,7 +74,9 @@ def seed(*, tenant, staff, rng: random.Random) -> None:
         event.object_id: event
         for event in OutboxEvent.objects.for_tenant(tenant).filter(name="deal.won").order_by("id")
     }
-    deals = Deal.objects.for_tenant(tenant).filter(status=DealStatus.WON).order_by("closed_on", "id")
+    deals = (
+        Deal.objects.for_tenant(tenant).filter(status=DealStatus.WON).order_by("closed_on", "id")
+    )
     for deal in deals:
         event = won.get(str(deal.pk))
         if event is not None:

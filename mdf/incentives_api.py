@@ -5,6 +5,8 @@ Serializers check shapes; mdf.incentives_services decides."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters import rest_framework as filters
@@ -34,7 +36,7 @@ from .models import (
     StatementStatus,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class IncentiveRuleSerializer(serializers.ModelSerializer):
@@ -554,4 +556,3 @@ class IncentiveCalculateView(APIView):
         body.is_valid(raise_exception=True)
         result = calculation(request, body.validated_data)
         return Response(IncentiveCalculationSerializer(result).data)
-

@@ -146,7 +146,9 @@ class StatementFilterForm(forms.Form):
             return {}
         return {
             "status": self.cleaned_data.get("status") or None,
-            "partner": self.cleaned_data["partner"].pk if self.cleaned_data.get("partner") else None,
+            "partner": self.cleaned_data["partner"].pk
+            if self.cleaned_data.get("partner")
+            else None,
         }
 
 

@@ -179,9 +179,7 @@ def _rebate(rule, deal: DealFacts, before: Decimal) -> tuple[Decimal, dict, str]
 
 def _line(program, rule, deal, *, amount, base, detail, head, tier_name, event, period):
     tier_text = f" at {tier_name}" if tier_name else ""
-    sentence = (
-        f"{head} won on '{deal.title}'{tier_text} = {show_money(amount, deal.currency)}"
-    )
+    sentence = f"{head} won on '{deal.title}'{tier_text} = {show_money(amount, deal.currency)}"
     trace = {
         "program": program.name,
         "kind": program.kind,
@@ -270,9 +268,15 @@ def calculate(
                 continue
             lines.append(
                 _line(
-                    program, rule, deal, amount=amount, base=deal.amount, detail=detail,
-                    head=head, **common,
-                )  # fmt: skip
+                    program,
+                    rule,
+                    deal,
+                    amount=amount,
+                    base=deal.amount,
+                    detail=detail,
+                    head=head,
+                    **common,
+                )
             )
     return lines
 

@@ -10,8 +10,6 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
-    OuterRef,
     Prefetch,
     QuerySet,
     Sum,
@@ -124,15 +122,18 @@ def deal_earnings(*, tenant, deal_id: int) -> list[Earning]:
 
 def live_earnings(*, tenant, deal_id: int) -> list[Earning]:
     """A deal's earning lines with `clawed_back` (the negative sum of their clawbacks)."""
-    clawed = Coalesce(
-        Sum("clawbacks__amount"), Value(ZERO), output_field=TOTAL
-    )
+    clawed = Coalesce(Sum("clawbacks__amount"), Value(ZERO), output_field=TOTAL)
     return list(
         Earning.objects.for_tenant(tenant)
         .filter(deal_id=deal_id, kind=EarningKind.EARNING)
         .annotate(clawed_back=clawed)
         .order_by("id")
     )
+
+
+def left_of(line: Earning) -> Decimal:
+    """What is left of an earning line from live_earnings after its clawbacks."""
+    return line.amount + line.clawed_back  # type: ignore[attr-defined]
 
 
 def statements(*, tenant, membership: Membership | None = None, filters=None):
@@ -179,7 +180,5 @@ def has_earnings(*, tenant, partner_id: int) -> bool:
     return Earning.objects.for_tenant(tenant).filter(partner_id=partner_id).exists()
 
 
-def programs_with_earnings(*, tenant) -> QuerySet[IncentiveProgram]:
-    return programs(tenant=tenant).annotate(
-        has_earnings=Exists(Earning.objects.for_tenant(tenant).filter(program=OuterRef("pk")))
-    )
+def has_program_earnings(*, tenant, program: IncentiveProgram) -> bool:
+    return Earning.objects.for_tenant(tenant).filter(program=program).exists()

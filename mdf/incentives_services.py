@@ -135,13 +135,13 @@ def update_program(
         "description": program.description,
         **data,
     }
-    if "currency" in data and str(data["currency"]).upper() != program.currency:
-        if selectors.programs_with_earnings(tenant=tenant).filter(pk=program.pk, has_earnings=True):
-            raise Conflict(
-                _("Partners already earned in %(currency)s; start a new program instead.")
-                % {"currency": program.currency},
-                field="currency",
-            )
+    changes_currency = str(data.get("currency", program.currency)).upper() != program.currency
+    if changes_currency and selectors.has_program_earnings(tenant=tenant, program=program):
+        raise Conflict(
+            _("Partners already earned in %(currency)s; start a new program instead.")
+            % {"currency": program.currency},
+            field="currency",
+        )
     cleaned = _clean_program(merged, kind_fixed=program.kind)
     changes = {
         key: str(value)
@@ -359,7 +359,7 @@ def calculate(
     return rules.calculate(
         deal=facts,
         tier_id=partner.tier_id,
-        tier_name=partner.tier.name if partner.tier_id else None,
+        tier_name=partner.tier.name if partner.tier is not None else None,
         programs=selectors.active_programs(
             tenant=tenant, currency=facts.currency, on=facts.closed_on
         ),
@@ -395,7 +395,7 @@ def accrue_for_won_deal(
         return list(existing)
     live_rules = {
         line.rule_id for line in selectors.live_earnings(tenant=tenant, deal_id=deal.pk)
-        if line.amount + line.clawed_back > 0
+        if selectors.left_of(line) > 0
     }  # fmt: skip
     created = []
     for line in calculate(
@@ -467,12 +467,14 @@ def claw_back(
     partner = _lock_partner(tenant, deal.partner_id)
     created = []
     for original in selectors.live_earnings(tenant=tenant, deal_id=deal.pk):
-        left = original.amount + original.clawed_back
+        left = selectors.left_of(original)
         if left <= 0:
             continue
-        if Earning.objects.for_tenant(tenant).filter(
-            reverses=original, source_event_id=event_id
-        ).exists():
+        if (
+            Earning.objects.for_tenant(tenant)
+            .filter(reverses=original, source_event_id=event_id)
+            .exists()
+        ):
             continue
         base_left = original.base_amount + sum(
             (line.base_amount for line in original.clawbacks.all()), Decimal("0.00")
@@ -581,9 +583,7 @@ def _total(tenant, statement: Statement) -> Decimal:
 
 
 @transaction.atomic
-def approve_statement(
-    *, tenant, actor: Membership, statement_id: int, note: str = ""
-) -> Statement:
+def approve_statement(*, tenant, actor: Membership, statement_id: int, note: str = "") -> Statement:
     """Finance approves a draft statement once: its total is frozen, later lines go to the
     next statement. 409 when it is no longer a draft or nets to nothing to pay."""
     _require(actor, "incentives.approve")
@@ -605,8 +605,13 @@ def approve_statement(
     statement.approved_at = timezone.now()
     statement.approval_note = (note or "").strip()
     statement.save()
-    record(tenant=tenant, actor=actor.user, action="incentives.statement_approved",
-           obj=statement, changes={"approved_amount": str(total), "note": statement.approval_note})  # fmt: skip
+    record(
+        tenant=tenant,
+        actor=actor.user,
+        action="incentives.statement_approved",
+        obj=statement,
+        changes={"approved_amount": str(total), "note": statement.approval_note},
+    )
     emit(
         tenant=tenant,
         name="incentive.statement_approved",
@@ -654,7 +659,9 @@ def pay_statements(
     )
     if len(locked) != len(ids):
         raise NotFound(_("No such statement."))
-    not_payable = [statement for statement in locked if statement.status != StatementStatus.APPROVED]
+    not_payable = [
+        statement for statement in locked if statement.status != StatementStatus.APPROVED
+    ]
     if not_payable:
         raise Conflict(
             _("Only approved statements can be paid, once: %(list)s.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -120,7 +121,8 @@ def statement_detail(request, pk):
 
 def _filename(statement: Statement, extension: str) -> str:
     partner = "".join(ch if ch.isalnum() else "-" for ch in statement.partner.name).strip("-")
-    return f"incentives-{partner}-{statement.period_start:%Y}-Q{(statement.period_start.month + 2) // 3}-{statement.currency}.{extension}"
+    period = statement.period_label.replace(" ", "-")
+    return f"incentives-{partner}-{period}-{statement.currency}.{extension}"
 
 
 @requires("incentives.view")
@@ -136,7 +138,7 @@ def statement_pdf(request, pk):
     return response
 
 
-def _csv_response(filename: str) -> tuple[HttpResponse, csv.Writer]:
+def _csv_response(filename: str) -> tuple[HttpResponse, Any]:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -146,7 +148,11 @@ def _csv_response(filename: str) -> tuple[HttpResponse, csv.Writer]:
 def _cell(value) -> str:
     """Neutralise spreadsheet formulas in text cells (CSV injection)."""
     text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+    return (
+        f"'{text}"
+        if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text)
+        else text
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -202,7 +208,9 @@ def statements_export(request):
          "approved_on", "paid_on", "payment_reference", "payment_method", "batch"]
     )  # fmt: skip
     for statement in queryset.iterator(chunk_size=500):
-        amount = statement.approved_amount if statement.approved_amount is not None else statement.total
+        amount = (
+            statement.approved_amount if statement.approved_amount is not None else statement.total
+        )
         writer.writerow(
             [
                 statement.pk,
@@ -301,7 +309,9 @@ def statements_pay(request):
 def program_list(request):
     """Every member reads the programs and their rules (what they can earn)."""
     page = Paginator(
-        incentives_selectors.programs(tenant=request.tenant).order_by("-is_active", "kind", "name", "id"),
+        incentives_selectors.programs(tenant=request.tenant).order_by(
+            "-is_active", "kind", "name", "id"
+        ),
         PROGRAMS_PER_PAGE,
     ).get_page(request.GET.get("page"))
     for program in page.object_list:
@@ -359,9 +369,7 @@ def _program_context(request, program, form, rule_form) -> dict:
 @requires("incentives.manage")
 def program_edit(request, pk):
     program = _program(request, pk)
-    form = ProgramForm(
-        request.POST or None, editing=True, initial=ProgramForm.initial_for(program)
-    )
+    form = ProgramForm(request.POST or None, editing=True, initial=ProgramForm.initial_for(program))
     if form.is_bound and form.is_valid():
         try:
             incentives_services.update_program(
@@ -453,7 +461,9 @@ def _render_calculation(request, data: dict, *, deal=None):
     except ValidationFailed as error:
         context["error"] = _error_text(error)
     if deal is not None:
-        context["earned"] = incentives_selectors.deal_earnings(tenant=request.tenant, deal_id=deal.pk)
+        context["earned"] = incentives_selectors.deal_earnings(
+            tenant=request.tenant, deal_id=deal.pk
+        )
     return render(request, "mdf/incentives/_calculator.html", context)
 
 
@@ -486,9 +496,7 @@ def calculator(request):
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or value < 0 or len(currency) != 3:
-        return render(
-            request, "mdf/incentives/_calculator.html", {"lines": [], "waiting": True}
-        )
+        return render(request, "mdf/incentives/_calculator.html", {"lines": [], "waiting": True})
     products = [
         part.strip()
         for part in request.GET.get("products", "").replace("\n", ",").split(",")

@@ -6,184 +6,501 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dealreg', '0003_search_keys'),
-        ('mdf', '0002_claims_payouts_accruals'),
-        ('partners', '0004_tier_commitments'),
-        ('tenancy', '0002_membership_reports_to'),
+        ("dealreg", "0003_search_keys"),
+        ("mdf", "0002_claims_payouts_accruals"),
+        ("partners", "0004_tier_commitments"),
+        ("tenancy", "0002_membership_reports_to"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IncentiveProgram',
+            name="IncentiveProgram",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('rebate', 'Rebate'), ('referral_fee', 'Referral fee'), ('spiff', 'SPIFF')], max_length=16)),
-                ('currency', models.CharField(max_length=3)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, help_text='Empty: no end.', null=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("rebate", "Rebate"),
+                            ("referral_fee", "Referral fee"),
+                            ("spiff", "SPIFF"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, help_text="Empty: no end.", null=True)),
+                ("is_active", models.BooleanField(default=True)),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_active', 'kind', 'name', 'id'],
+                "ordering": ["-is_active", "kind", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='IncentiveRule',
+            name="IncentiveRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('fixed_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('threshold_amount', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('accelerator_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True)),
-                ('qualifier', models.CharField(blank=True, choices=[('first_deal_in_period', 'First won deal in the quarter'), ('first_deal_with_product', 'First won deal with a product in the quarter')], max_length=32)),
-                ('product', models.CharField(blank=True, max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='rules', to='mdf.incentiveprogram')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('tier', models.ForeignKey(blank=True, help_text='Empty: partners at any tier.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.tier')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                (
+                    "fixed_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                (
+                    "threshold_amount",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=14),
+                ),
+                (
+                    "accelerator_percent",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True),
+                ),
+                (
+                    "qualifier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("first_deal_in_period", "First won deal in the quarter"),
+                            (
+                                "first_deal_with_product",
+                                "First won deal with a product in the quarter",
+                            ),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("product", models.CharField(blank=True, max_length=100)),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="rules",
+                        to="mdf.incentiveprogram",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "tier",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: partners at any tier.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partners.tier",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'tier__rank', 'id'],
+                "ordering": ["program", "tier__rank", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('currency', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('approved', 'Approved'), ('paid', 'Paid')], default='draft', max_length=12)),
-                ('approved_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('approval_note', models.TextField(blank=True)),
-                ('payment_reference', models.CharField(blank=True, max_length=100)),
-                ('payment_method', models.CharField(blank=True, choices=[('bank_transfer', 'Bank transfer'), ('check', 'Check'), ('credit_note', 'Credit note'), ('card', 'Card'), ('other', 'Other')], max_length=16)),
-                ('paid_on', models.DateField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('paid_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incentive_statements', to='partners.partnerorganisation')),
-                ('payout_batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='incentive_statements', to='mdf.payoutbatch')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("approved", "Approved"), ("paid", "Paid")],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "approved_amount",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("approval_note", models.TextField(blank=True)),
+                ("payment_reference", models.CharField(blank=True, max_length=100)),
+                (
+                    "payment_method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("bank_transfer", "Bank transfer"),
+                            ("check", "Check"),
+                            ("credit_note", "Credit note"),
+                            ("card", "Card"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("paid_on", models.DateField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "paid_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incentive_statements",
+                        to="partners.partnerorganisation",
+                    ),
+                ),
+                (
+                    "payout_batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incentive_statements",
+                        to="mdf.payoutbatch",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start', 'partner_id', 'currency', 'id'],
+                "ordering": ["-period_start", "partner_id", "currency", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Earning',
+            name="Earning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('earning', 'Earning'), ('clawback', 'Clawback')], max_length=12)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Signed: clawbacks are negative.', max_digits=14)),
-                ('base_amount', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('currency', models.CharField(max_length=3)),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('source_event_id', models.BigIntegerField(help_text='The outbox event (deal.won, deal.reopened, deal.refunded) behind it.')),
-                ('source_event_name', models.CharField(max_length=64)),
-                ('trace', models.JSONField(default=dict)),
-                ('reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('deal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incentive_earnings', to='dealreg.deal')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='incentive_earnings', to='partners.partnerorganisation')),
-                ('reverses', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='clawbacks', to='mdf.earning')),
-                ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.tenant')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='mdf.incentiveprogram')),
-                ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='earnings', to='mdf.incentiverule')),
-                ('statement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='mdf.statement')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("earning", "Earning"), ("clawback", "Clawback")], max_length=12
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Signed: clawbacks are negative.", max_digits=14
+                    ),
+                ),
+                ("base_amount", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("currency", models.CharField(max_length=3)),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                (
+                    "source_event_id",
+                    models.BigIntegerField(
+                        help_text="The outbox event behind it (deal.won, deal.reopened, deal.refunded)."
+                    ),
+                ),
+                ("source_event_name", models.CharField(max_length=64)),
+                ("trace", models.JSONField(default=dict)),
+                ("reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incentive_earnings",
+                        to="dealreg.deal",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="incentive_earnings",
+                        to="partners.partnerorganisation",
+                    ),
+                ),
+                (
+                    "reverses",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clawbacks",
+                        to="mdf.earning",
+                    ),
+                ),
+                (
+                    "tenant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="tenancy.tenant",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="mdf.incentiveprogram",
+                    ),
+                ),
+                (
+                    "rule",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="earnings",
+                        to="mdf.incentiverule",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="mdf.statement",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='incentiveprogram',
-            index=models.Index(fields=['tenant', 'is_active'], name='incentive_program_active'),
+            model_name="incentiveprogram",
+            index=models.Index(fields=["tenant", "is_active"], name="incentive_program_active"),
         ),
         migrations.AddConstraint(
-            model_name='incentiveprogram',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='incentive_program_period_ordered'),
+            model_name="incentiveprogram",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="incentive_program_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incentiverule',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__isnull', True), models.Q(('percent__gt', 0), ('percent__lte', 100)), _connector='OR'), name='incentive_rule_percent_range'),
+            model_name="incentiverule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("percent__isnull", True),
+                    models.Q(("percent__gt", 0), ("percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="incentive_rule_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incentiverule',
-            constraint=models.CheckConstraint(condition=models.Q(('accelerator_percent__isnull', True), models.Q(('accelerator_percent__gt', 0), ('accelerator_percent__lte', 100)), _connector='OR'), name='incentive_rule_accelerator_range'),
+            model_name="incentiverule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("accelerator_percent__isnull", True),
+                    models.Q(("accelerator_percent__gt", 0), ("accelerator_percent__lte", 100)),
+                    _connector="OR",
+                ),
+                name="incentive_rule_accelerator_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incentiverule',
-            constraint=models.CheckConstraint(condition=models.Q(('fixed_amount__isnull', True), ('fixed_amount__gt', 0), _connector='OR'), name='incentive_rule_fixed_positive'),
+            model_name="incentiverule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("fixed_amount__isnull", True), ("fixed_amount__gt", 0), _connector="OR"
+                ),
+                name="incentive_rule_fixed_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incentiverule',
-            constraint=models.CheckConstraint(condition=models.Q(('threshold_amount__gte', 0)), name='incentive_rule_threshold_positive'),
+            model_name="incentiverule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("threshold_amount__gte", 0)),
+                name="incentive_rule_threshold_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incentiverule',
-            constraint=models.CheckConstraint(condition=models.Q(('percent__isnull', False), ('fixed_amount__isnull', False), _connector='OR'), name='incentive_rule_pays_something'),
+            model_name="incentiverule",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("percent__isnull", False), ("fixed_amount__isnull", False), _connector="OR"
+                ),
+                name="incentive_rule_pays_something",
+            ),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['tenant', 'status', 'period_start'], name='statement_queue'),
+            model_name="statement",
+            index=models.Index(fields=["tenant", "status", "period_start"], name="statement_queue"),
         ),
         migrations.AddIndex(
-            model_name='statement',
-            index=models.Index(fields=['tenant', 'partner', 'period_start'], name='statement_partner'),
+            model_name="statement",
+            index=models.Index(
+                fields=["tenant", "partner", "period_start"], name="statement_partner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('tenant', 'partner', 'period_start', 'currency'), name='statement_once_per_partner_period'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("tenant", "partner", "period_start", "currency"),
+                name="statement_once_per_partner_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='statement_period_ordered'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="statement_period_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), models.Q(('approved_amount__gt', 0), ('approved_at__isnull', False), ('approved_by__isnull', False)), _connector='OR'), name='statement_approved_has_approval'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"),
+                    models.Q(
+                        ("approved_amount__gt", 0),
+                        ("approved_at__isnull", False),
+                        ("approved_by__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="statement_approved_has_approval",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'paid'), _negated=True), models.Q(('paid_at__isnull', False), ('paid_on__isnull', False), ('payment_method__gt', ''), models.Q(('payment_reference', ''), _negated=True)), _connector='OR'), name='statement_paid_has_payment'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "paid"), _negated=True),
+                    models.Q(
+                        ("paid_at__isnull", False),
+                        ("paid_on__isnull", False),
+                        ("payment_method__gt", ""),
+                        models.Q(("payment_reference", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="statement_paid_has_payment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='earning',
-            index=models.Index(fields=['tenant', 'partner', 'period_start'], name='earning_partner'),
+            model_name="earning",
+            index=models.Index(
+                fields=["tenant", "partner", "period_start"], name="earning_partner"
+            ),
         ),
         migrations.AddIndex(
-            model_name='earning',
-            index=models.Index(fields=['tenant', 'deal'], name='earning_deal'),
+            model_name="earning",
+            index=models.Index(fields=["tenant", "deal"], name="earning_deal"),
         ),
         migrations.AddConstraint(
-            model_name='earning',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'earning')), fields=('tenant', 'rule', 'deal', 'source_event_id'), name='earning_once_per_event'),
+            model_name="earning",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "earning")),
+                fields=("tenant", "rule", "deal", "source_event_id"),
+                name="earning_once_per_event",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='earning',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'clawback')), fields=('tenant', 'reverses', 'source_event_id'), name='clawback_once_per_event'),
+            model_name="earning",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "clawback")),
+                fields=("tenant", "reverses", "source_event_id"),
+                name="clawback_once_per_event",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='earning',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('amount__gt', 0), ('kind', 'earning'), ('reverses__isnull', True)), models.Q(('amount__lt', 0), ('kind', 'clawback'), ('reverses__isnull', False)), _connector='OR'), name='earning_sign_matches_kind'),
+            model_name="earning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("amount__gt", 0), ("kind", "earning"), ("reverses__isnull", True)),
+                    models.Q(("amount__lt", 0), ("kind", "clawback"), ("reverses__isnull", False)),
+                    _connector="OR",
+                ),
+                name="earning_sign_matches_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='earning',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='earning_period_ordered'),
+            model_name="earning",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="earning_period_ordered",
+            ),
         ),
     ]

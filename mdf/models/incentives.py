@@ -9,6 +9,8 @@ is. A statement totals its lines; it is approved once and paid once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -20,7 +22,7 @@ from partners.models import PartnerOrganisation, Tier
 from .claims import PayoutBatch, PayoutMethod
 from .funds import MONEY
 
-PERCENT = {"max_digits": 5, "decimal_places": 2}
+PERCENT: dict[str, Any] = {"max_digits": 5, "decimal_places": 2}
 
 
 class ProgramKind(models.TextChoices):
@@ -61,8 +63,9 @@ class IncentiveProgram(TenantOwnedModel):
 
 class SpiffQualifier(models.TextChoices):
     FIRST_DEAL_IN_PERIOD = "first_deal_in_period", _("First won deal in the quarter")
-    FIRST_DEAL_WITH_PRODUCT = "first_deal_with_product", _(
-        "First won deal with a product in the quarter"
+    FIRST_DEAL_WITH_PRODUCT = (
+        "first_deal_with_product",
+        _("First won deal with a product in the quarter"),
     )
 
 
@@ -234,7 +237,7 @@ class Earning(TenantOwnedModel):
     period_start = models.DateField()
     period_end = models.DateField()
     source_event_id = models.BigIntegerField(
-        help_text=_("The outbox event (deal.won, deal.reopened, deal.refunded) behind it.")
+        help_text=_("The outbox event behind it (deal.won, deal.reopened, deal.refunded).")
     )
     source_event_name = models.CharField(max_length=64)
     trace = models.JSONField(default=dict)

@@ -92,7 +92,11 @@ def test_finance_approves_then_pays_in_a_batch_and_exports(earned, finance, port
         },
     )
     assert response.status_code == 302
-    assert set(Statement.objects.for_tenant(earned["own"].tenant).values_list("status", "payment_reference")) == {("paid", "AP-77")}
+    assert set(
+        Statement.objects.for_tenant(earned["own"].tenant).values_list(
+            "status", "payment_reference"
+        )
+    ) == {("paid", "AP-77")}
     export = client.get(reverse("incentives:statements_export"))
     rows = list(csv.DictReader(io.StringIO(export.content.decode())))
     assert sorted(row["amount"] for row in rows) == ["2250.00", "5050.00"]
@@ -121,7 +125,10 @@ def test_api_lists_own_earnings_and_statements(earned, partner_admin, api_client
 def test_api_approve_and_pay_once(earned, finance, api_client):
     client = api_client(finance)
     url = f"/api/v1/incentives/statements/{earned['own'].pk}/"
-    assert client.post(url + "pay/", {"reference": "X", "method": "check"}, format="json").status_code == 409
+    assert (
+        client.post(url + "pay/", {"reference": "X", "method": "check"}, format="json").status_code
+        == 409
+    )
     approved = client.post(url + "approve/", {"note": "ok"}, format="json")
     assert approved.status_code == 200
     assert approved.json()["approved_amount"] == "5050.00"
@@ -227,8 +234,10 @@ def test_empty_states(partner_admin, finance, portal_client):
     )
 
 
-def test_lists_are_query_bounded(earned, tenant, finance, channel_manager, make_member,
-                                 portal_client, api_client, django_assert_max_num_queries):  # fmt: skip
+def test_lists_are_query_bounded(
+    earned, tenant, finance, channel_manager, portal_client, api_client,
+    django_assert_max_num_queries,
+):  # fmt: skip
     from tests.partners.factories import PartnerOrganisationFactory
 
     for index in range(6):

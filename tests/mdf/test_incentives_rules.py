@@ -83,17 +83,16 @@ def test_flat_rebate_by_tier_with_the_sentence_partners_read():
 
 def test_threshold_and_accelerator_split_the_deal_at_the_quarterly_threshold():
     rebate = program(1, "rebate")
-    rules = [
-        rule(1, percent=D("12"), threshold_amount=D("100000.00"), accelerator_percent=D("15"))
-    ]
+    rules = [rule(1, percent=D("12"), threshold_amount=D("100000.00"), accelerator_percent=D("15"))]
     below = PeriodFacts(revenue_by_program={1: D("70000.00")})
     [line] = run([(rebate, rules)], period=below)
     # 30,000 at 12% = 3,600 and 10,000 at 15% = 1,500
     assert line.amount == D("5100.00")
     assert line.trace["below_threshold"] == "30000.00"
     assert line.trace["above_threshold"] == "10000.00"
-    assert "15% of 10,000.00 USD beyond the 100,000.00 USD quarterly threshold" in (
-        line.trace["sentence"]
+    assert (
+        "15% of 10,000.00 USD beyond the 100,000.00 USD quarterly threshold"
+        in (line.trace["sentence"])
     )
     # Entirely below, and entirely above.
     assert run([(rebate, rules)])[0].amount == D("4800.00")

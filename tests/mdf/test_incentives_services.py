@@ -74,9 +74,7 @@ def test_the_same_event_twice_creates_nothing_new(tenant, partner, channel_manag
     win(tenant, channel_manager, deal, closed_on=CLOSED)
     event = OutboxEvent.objects.for_tenant(tenant).get(name="deal.won")
     for _ in range(2):
-        incentives_services.accrue_for_won_deal(
-            tenant=tenant, deal_id=deal.pk, event_id=event.pk
-        )
+        incentives_services.accrue_for_won_deal(tenant=tenant, deal_id=deal.pk, event_id=event.pk)
     # A different event for the same won deal does not pay the rule twice either.
     incentives_services.accrue_for_won_deal(tenant=tenant, deal_id=deal.pk, event_id=10**9)
     assert len(lines_of(tenant, deal)) == 1
@@ -242,7 +240,7 @@ def test_calculator_equals_what_accrual_later_produces(tenant, partner, channel_
     assert [(p.rule.pk, p.amount, p.trace["sentence"]) for p in predicted] == [
         (line.rule_id, line.amount, line.trace["sentence"]) for line in produced
     ]
-    assert produced[0].amount == D("6150.00")  # 20,000 × 12% + 25,000 × 15%
+    assert produced[0].amount == D("6150.00")  # 20,000 at 12% + 25,000 at 15%
 
 
 def test_rule_validation_names_the_field(tenant, finance):
