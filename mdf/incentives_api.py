@@ -40,6 +40,12 @@ MONEY: dict[str, Any] = {"max_digits": 14, "decimal_places": 2}
 
 
 class IncentiveRuleSerializer(serializers.ModelSerializer):
+    # A plain id: the service looks it up in this tenant, so another tenant's tier id gets
+    # the same answer as an unknown one.
+    tier = serializers.IntegerField(
+        source="tier_id", required=False, allow_null=True, min_value=1,
+        help_text="A tier's id; empty for partners at any tier.",
+    )  # fmt: skip
     tier_name = serializers.CharField(source="tier.name", read_only=True, default=None)
     qualifier = serializers.ChoiceField(
         choices=SpiffQualifier.choices, required=False, allow_blank=True
@@ -62,7 +68,6 @@ class IncentiveRuleSerializer(serializers.ModelSerializer):
             "text",
         ]
         read_only_fields = ["id", "tier_name", "text"]
-        extra_kwargs = {"tier": {"required": False, "allow_null": True}}
 
     def get_text(self, rule) -> str:
         return incentives_rules.describe_rule(rule, rule.program)
@@ -166,8 +171,7 @@ class IncentiveProgramViewSet(
         body = IncentiveRuleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if data.get("tier") is not None:
-            data["tier"] = data["tier"].pk
+        data["tier"] = data.pop("tier_id", None)
         incentives_services.add_rule(
             tenant=request.tenant, actor=request.membership, program_id=program.pk, data=data
         )

@@ -253,3 +253,25 @@ def test_lists_are_query_bounded(
             assert rest.get(f"/api/v1/incentives/{path}/").status_code == 200
     with django_assert_max_num_queries(16):
         assert page_client.get(f"/incentives/statements/{earned['own'].pk}/").status_code == 200
+
+
+def test_api_rule_with_another_tenants_tier_is_the_same_400_as_an_unknown_one(
+    tenant, finance, other_tenant, api_client
+):
+    foreign_tier = TierFactory(tenant=other_tenant, name="Globex Gold", rank=3)
+    client = api_client(finance)
+    program_id = client.post(
+        "/api/v1/incentives/programs/",
+        {"name": "R", "kind": "rebate", "currency": "USD", "start_date": "2025-01-01"},
+        format="json",
+    ).json()["id"]
+    answers = [
+        client.post(
+            f"/api/v1/incentives/programs/{program_id}/rules/",
+            {"tier": tier_id, "percent": "5"},
+            format="json",
+        )
+        for tier_id in (foreign_tier.pk, 999999)
+    ]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json()
