@@ -335,6 +335,10 @@ SPECTACULAR_SETTINGS = {
         "MdfClaimStatusEnum": "mdf.models.ClaimStatus",
         "MdfProofKindEnum": "mdf.models.ProofKind",
         "MdfPayoutMethodEnum": "mdf.models.PayoutMethod",
+        "IncentiveProgramKindEnum": "mdf.models.incentives.ProgramKind",
+        "IncentiveEarningKindEnum": "mdf.models.incentives.EarningKind",
+        "IncentiveStatementStatusEnum": "mdf.models.incentives.StatementStatus",
+        "IncentiveSpiffQualifierEnum": "mdf.models.incentives.SpiffQualifier",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -8,6 +8,12 @@ from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
 from mdf.api import AllocationViewSet, FundRequestViewSet, FundViewSet
 from mdf.api_claims import ClaimViewSet
+from mdf.incentives_api import (
+    IncentiveCalculateView,
+    IncentiveEarningViewSet,
+    IncentiveProgramViewSet,
+    IncentiveStatementViewSet,
+)
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
 from onboarding.checklists_api import (
     ChecklistTaskViewSet,
@@ -70,6 +76,9 @@ router.register("mdf/funds", FundViewSet, basename="mdf-fund")
 router.register("mdf/allocations", AllocationViewSet, basename="mdf-allocation")
 router.register("mdf/requests", FundRequestViewSet, basename="mdf-request")
 router.register("mdf/claims", ClaimViewSet, basename="mdf-claim")
+router.register("incentives/programs", IncentiveProgramViewSet, basename="incentive-program")
+router.register("incentives/earnings", IncentiveEarningViewSet, basename="incentive-earning")
+router.register("incentives/statements", IncentiveStatementViewSet, basename="incentive-statement")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
@@ -102,6 +111,11 @@ urlpatterns = [
         name="partner-commitments-attest",
     ),
     path("deal-rules/", DealRulesView.as_view(), name="deal-rules"),
+    path(
+        "incentives/calculate/",
+        IncentiveCalculateView.as_view(),
+        name="incentive-calculate",
+    ),
     path(
         "partners/<int:pk>/welcome-sequence/",
         PartnerSequenceView.as_view(),

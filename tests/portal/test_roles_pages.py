@@ -180,6 +180,7 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
+        "Incentives",
         "Team",
         "Audit log",
         "Settings",
@@ -195,6 +196,7 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
+        "Incentives",
         "Team",
     ],
     "finance": [
@@ -206,6 +208,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "CRM records",
         "Training",
+        "Incentives",
         "Team",
     ],
     # Two onboarding entries stay in the top row: a group collapses above two.
@@ -219,6 +222,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "Lead inbox",
         "Training",
+        "Incentives",
     ],
     "partner_sales": [
         "Home",
@@ -228,6 +232,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "Lead inbox",
         "Training",
+        "Incentives",
     ],
 }
 
