@@ -25,7 +25,7 @@ from PIL import Image, ImageDraw
 
 from dealreg import services as dealreg_services
 from dealreg.models import Deal, DealStatus, Lead
-from ecosystem.dates import add_months, local_today
+from ecosystem.dates import add_months, local_today, quarter_label, quarter_of
 from ecosystem.errors import DomainError
 from ecosystem.pdf import html_to_pdf
 from ecosystem.tenancy.roles import Role
@@ -55,14 +55,6 @@ CUSTOMERS = [
     "Granite Insurance",
     "Tidewater Foods",
 ]
-
-
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _label(start: date) -> str:
-    return f"Q{(start.month - 1) // 3 + 1} {start.year}"
 
 
 def _invoice(partner_name: str, title: str, amount: Decimal, day: date) -> SimpleUploadedFile:
@@ -177,7 +169,7 @@ def seed_mdf(*, tenant, staff, partners, rng: random.Random) -> None:
     finance, reviewer = staff[Role.FINANCE], staff[Role.CHANNEL_MANAGER]
     marketing = staff.get(Role.MARKETING_MANAGER, reviewer)
     today = local_today(tenant)
-    this_quarter = _quarter_start(today)
+    this_quarter = quarter_of(today)[0]
     last_quarter = add_months(this_quarter, -3)
     tiers = {tier.name: tier.pk for tier in Tier.objects.for_tenant(tenant)}
     amounts = {tiers[name]: amount for name, amount in TIER_AMOUNTS.items() if name in tiers}
@@ -192,7 +184,7 @@ def seed_mdf(*, tenant, staff, partners, rng: random.Random) -> None:
         tenant=tenant,
         actor=finance,
         data={
-            "name": f"{_label(last_quarter)} Partner MDF",
+            "name": f"{quarter_label(last_quarter)} Partner MDF",
             "currency": "USD",
             "amount": "150000",
             "start_date": last_quarter,
@@ -253,7 +245,7 @@ def seed_mdf(*, tenant, staff, partners, rng: random.Random) -> None:
         tenant=tenant,
         actor=finance,
         data={
-            "name": f"{_label(this_quarter)} Co-marketing",
+            "name": f"{quarter_label(this_quarter)} Co-marketing",
             "currency": "USD",
             "amount": "250000",
             "start_date": this_quarter,
@@ -304,7 +296,7 @@ def seed_mdf(*, tenant, staff, partners, rng: random.Random) -> None:
         tenant=tenant,
         actor=finance,
         data={
-            "name": f"{_label(this_quarter)} Accrued MDF",
+            "name": f"{quarter_label(this_quarter)} Accrued MDF",
             "currency": "USD",
             "amount": "80000",
             "start_date": this_quarter,

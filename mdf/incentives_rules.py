@@ -23,6 +23,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ecosystem.dates import quarter_label, quarter_of
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
 ZERO = Decimal("0.00")
@@ -30,18 +32,6 @@ ZERO = Decimal("0.00")
 REBATE, REFERRAL_FEE, SPIFF = "rebate", "referral_fee", "spiff"
 FIRST_DEAL_IN_PERIOD, FIRST_DEAL_WITH_PRODUCT = "first_deal_in_period", "first_deal_with_product"
 REFERRAL_ROUTE = "referral"
-
-
-def quarter_of(day: date) -> tuple[date, date]:
-    """The calendar quarter holding `day`: (first day, last day)."""
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = date(day.year, first_month, 1)
-    end = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
-    return start, date.fromordinal(end.toordinal() - 1)
-
-
-def quarter_label(start: date) -> str:
-    return f"{start.year} Q{(start.month + 2) // 3}"
 
 
 def cents(value: Decimal) -> Decimal:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from dealreg.models import Deal, DealStatus
 from ecosystem.audit.services import record
+from ecosystem.dates import quarter_of
 from ecosystem.errors import Conflict, NotAllowed, NotFound, ValidationFailed
 from ecosystem.outbox.services import emit
 from ecosystem.tenancy.models import Membership
@@ -295,7 +296,7 @@ def update_rule(*, tenant, actor: Membership, rule_id: int, data: dict[str, Any]
 
 
 def _next_quarter(start: date) -> date:
-    return rules.quarter_of(rules.quarter_of(start)[1] + timedelta(days=1))[0]
+    return quarter_of(quarter_of(start)[1] + timedelta(days=1))[0]
 
 
 def _open_statement(tenant, partner: PartnerOrganisation, currency: str, period_start: date):
@@ -303,9 +304,9 @@ def _open_statement(tenant, partner: PartnerOrganisation, currency: str, period_
     already approved or paid, the first later draft from the current quarter on. The caller
     holds the partner's lock, so two accruals never create the same statement."""
     candidate = period_start
-    today_quarter = rules.quarter_of(timezone.localdate())[0]
+    today_quarter = quarter_of(timezone.localdate())[0]
     while True:
-        start, end = rules.quarter_of(candidate)
+        start, end = quarter_of(candidate)
         statement, _created = Statement.objects.for_tenant(tenant).get_or_create(
             tenant=tenant,
             partner=partner,
@@ -355,7 +356,7 @@ def calculate(
 ) -> list[rules.Line]:
     """The lines the rules give for `facts` now (no writes): the calculator and the accrual
     both come through here."""
-    quarter_start = rules.quarter_of(facts.closed_on)[0]
+    quarter_start = quarter_of(facts.closed_on)[0]
     return rules.calculate(
         deal=facts,
         tier_id=partner.tier_id,

@@ -4,7 +4,8 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from mdf.incentives_rules import DealFacts, PeriodFacts, calculate, proportional, quarter_of
+from ecosystem.dates import quarter_of
+from mdf.incentives_rules import DealFacts, PeriodFacts, calculate, proportional
 
 D = Decimal
 GOLD = SimpleNamespace(pk=2, name="Gold")
