@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
@@ -25,3 +25,13 @@ def local_start(tenant, day: date, hour: int = 0) -> datetime:
     from ecosystem.portal.selectors import tenant_zone
 
     return datetime.combine(day, time(hour), tzinfo=tenant_zone(tenant))
+
+
+def quarter_of(day: date) -> tuple[date, date]:
+    """The calendar quarter holding `day`: (first day, last day)."""
+    start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    return start, add_months(start, 3) - timedelta(days=1)
+
+
+def quarter_label(start: date) -> str:
+    return f"{start.year} Q{(start.month + 2) // 3}"

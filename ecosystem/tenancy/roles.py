@@ -111,6 +111,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "mdf.request": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
     # Finance pays approved claims (alone or in batches) and exports them.
     "mdf.pay": frozenset({Role.ADMIN, Role.FINANCE}),
+    # Incentives (rebates, referral fees, SPIFFs): every member reads (partner people their
+    # own organisation's earnings and statements); admins and finance write the programs;
+    # finance and admins approve and pay statements.
+    "incentives.view": EVERYONE,
+    "incentives.manage": frozenset({Role.ADMIN, Role.FINANCE}),
+    "incentives.approve": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 

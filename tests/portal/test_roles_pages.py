@@ -184,6 +184,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
+        "Incentives",
         "Team",
         "Audit log",
         "Settings",
@@ -200,6 +201,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
+        "Incentives",
         "Team",
     ],
     "finance": [
@@ -212,6 +214,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
+        "Incentives",
         "Team",
     ],
     # Two onboarding entries stay in the top row: a group collapses above two.
@@ -226,6 +229,7 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Funds",
         "Training",
+        "Incentives",
     ],
     "partner_sales": [
         "Home",
@@ -236,6 +240,7 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Funds",
         "Training",
+        "Incentives",
     ],
 }
 
