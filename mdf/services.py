@@ -128,10 +128,8 @@ def allocate(
 # --- requests -------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict) -> FundRequest:
-    """A partner asks for pre-approval of an activity against its own allocation."""
-    require(actor, "mdf.request")
+def own_open_allocation(tenant, actor: Membership, allocation_id) -> Allocation:
+    """One of the actor's organisation's allocations whose fund is still open (400 else)."""
     allocation = (
         Allocation.objects.for_tenant(tenant)
         .select_related("fund")
@@ -142,6 +140,11 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
         raise ValidationFailed(_("Choose one of your organisation's funds."), field="allocation")
     if allocation.fund.expired_at is not None:
         raise ValidationFailed(_("This fund's period has ended."), field="allocation")
+    return allocation
+
+
+def request_fields(allocation: Allocation, data: dict) -> dict[str, Any]:
+    """A request's fields from `data`, checked (a 400 naming every field that is wrong)."""
     errors: dict[str, list[str]] = {}
     if data.get("activity_type") not in ActivityType.values:
         errors["activity_type"] = [_("Choose an activity type.")]
@@ -158,10 +161,12 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
             _("The activity must start within the fund's period (%(start)s to %(end)s).")
             % {"start": allocation.fund.start_date, "end": allocation.fund.end_date}
         ]
+    requested = None
     try:
         requested = money(data.get("requested_amount"), "requested_amount")
     except ValidationFailed as error:
         errors["requested_amount"] = [error.message]
+    expected_leads = 0
     try:
         expected_leads = int(data.get("expected_leads") or 0)
         if not 0 <= expected_leads <= 1_000_000:
@@ -177,18 +182,26 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
             errors["expected_pipeline"] = [error.message]
     if errors:
         raise ValidationFailed(errors=errors)
+    return {
+        "allocation": allocation,
+        "activity_type": data["activity_type"],
+        "title": title,
+        "description": str(data.get("description") or ""),
+        "start_date": start,
+        "end_date": end,
+        "requested_amount": requested,
+        "expected_leads": expected_leads,
+        "expected_pipeline": expected_pipeline,
+    }
+
+
+@transaction.atomic
+def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict) -> FundRequest:
+    """A partner asks for pre-approval of an activity against its own allocation."""
+    require(actor, "mdf.request")
+    allocation = own_open_allocation(tenant, actor, allocation_id)
     request = FundRequest.objects.create(
-        tenant=tenant,
-        allocation=allocation,
-        activity_type=data["activity_type"],
-        title=title,
-        description=str(data.get("description") or ""),
-        start_date=start,
-        end_date=end,
-        requested_amount=requested,
-        expected_leads=expected_leads,
-        expected_pipeline=expected_pipeline,
-        created_by=actor.user,
+        tenant=tenant, created_by=actor.user, **request_fields(allocation, data)
     )
     record(tenant=tenant, actor=actor.user, action="mdf.request_submitted", obj=request)
     emit(
