@@ -33,4 +33,5 @@ urlpatterns = [
     path("compliance/", include("onboarding.screening_urls")),
     path("welcome/", include("onboarding.sequences_urls")),
     path("surveys/", include("onboarding.surveys_urls")),
+    path("mdf/", include("mdf.finance_urls")),
 ]

@@ -30,6 +30,7 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("Leads"), "leads:list", "leads.manage", "/leads/"),
     (_("Lead inbox"), "leads:inbox", "leads.respond", "/leads/"),
     (_("CRM records"), "crm:accounts", "crm.view", "/crm/"),
+    (_("MDF payouts"), "mdf_finance:payouts", "mdf.pay", "/mdf/payouts/"),
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
     (_("Team"), "team", "staff.view", None),
