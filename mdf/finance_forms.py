@@ -28,12 +28,12 @@ class FundForm(forms.Form):
     end_date = forms.DateField(label=_("Last day"), widget=DATE)
     region = forms.ChoiceField(
         label=_("Only for partners in"),
-        choices=[("", _("Every region"))] + list(Region.choices),
+        choices=[("", _("Every region")), *Region.choices],
         required=False,
     )
     partner_type = forms.ChoiceField(
         label=_("Only for partner type"),
-        choices=[("", _("Every type"))] + list(PartnerType.choices),
+        choices=[("", _("Every type")), *PartnerType.choices],
         required=False,
     )
     accrues = forms.BooleanField(

@@ -19,9 +19,7 @@ urlpatterns = [
     path("funds/<int:pk>/accrual.csv", finance_views.fund_accrual_csv, name="fund_accrual_csv"),
     path("payouts/", finance_views.payouts, name="payouts"),
     path("payouts/pay/", finance_views.payouts_pay_batch, name="payouts_pay_batch"),
-    path(
-        "payouts/claims/<int:pk>/pay/", finance_views.payouts_pay_claim, name="payouts_pay_claim"
-    ),
+    path("payouts/claims/<int:pk>/pay/", finance_views.payouts_pay_claim, name="payouts_pay_claim"),
     path("payouts/payable.csv", finance_views.payable_csv, name="payable_csv"),
     path("payouts/batches/<int:pk>.csv", finance_views.batch_csv, name="batch_csv"),
     path("roi/", finance_views.roi_page, name="roi"),

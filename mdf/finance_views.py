@@ -95,8 +95,30 @@ def _fund_status(fund: Fund, today) -> str:
     return "current"
 
 
-def _fund_figures(tenant, funds: list[Fund]) -> None:
-    """Allocated, left and expired on each fund, summed from the allocations' balances
+@dataclass
+class FundFigures:
+    """What a fund's allocations add up to, from their ledger balances."""
+
+    fund: Fund
+    allocated: Decimal
+    expired: Decimal
+    status: str
+
+    @property
+    def left_to_allocate(self) -> Decimal:
+        return self.fund.amount - self.allocated
+
+    @property
+    def allocated_percent(self) -> int:
+        return _percent(self.allocated, self.fund.amount)
+
+    @property
+    def expired_percent(self) -> int:
+        return _percent(self.expired, self.fund.amount)
+
+
+def _fund_figures(tenant, funds: list[Fund]) -> list[FundFigures]:
+    """Allocated, left and expired on each fund, summed from its allocations' balances
     (two queries for any number of funds)."""
     pairs = list(
         Allocation.objects.for_tenant(tenant)
@@ -105,14 +127,18 @@ def _fund_figures(tenant, funds: list[Fund]) -> None:
     )
     found = selectors.balances(tenant=tenant, allocation_ids=[pk for pk, _fund in pairs])
     today = local_today(tenant)
+    rows = []
     for fund in funds:
         fund_balances = [found[pk] for pk, fund_id in pairs if fund_id == fund.pk]
-        fund.allocated = sum((balance.allocated for balance in fund_balances), ZERO)
-        fund.expired = sum((balance.expired for balance in fund_balances), ZERO)
-        fund.left_to_allocate = fund.amount - fund.allocated
-        fund.allocated_percent = _percent(fund.allocated, fund.amount)
-        fund.expired_percent = _percent(fund.expired, fund.amount)
-        fund.status = _fund_status(fund, today)
+        rows.append(
+            FundFigures(
+                fund=fund,
+                allocated=sum((balance.allocated for balance in fund_balances), ZERO),
+                expired=sum((balance.expired for balance in fund_balances), ZERO),
+                status=_fund_status(fund, today),
+            )
+        )
+    return rows
 
 
 def _eligible_partners(tenant, fund: Fund) -> list[PartnerOrganisation]:
@@ -168,12 +194,12 @@ def funds(request):
     page = Paginator(
         Fund.objects.for_tenant(tenant).order_by("-start_date", "name", "pk"), FUNDS_PER_PAGE
     ).get_page(request.GET.get("page"))
-    _fund_figures(tenant, list(page.object_list))
     return render(
         request,
         "mdf/finance/funds.html",
         {
             "page": page,
+            "rows": _fund_figures(tenant, list(page.object_list)),
             "base_url": request.path,
             "can_manage": has_capability(request.membership.role, "mdf.manage_funds"),
             "links": _links(request.membership),
@@ -187,7 +213,9 @@ def fund_create(request):
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            fund = create_fund(tenant=request.tenant, actor=request.membership, data=form.cleaned_data)
+            fund = create_fund(
+                tenant=request.tenant, actor=request.membership, data=form.cleaned_data
+            )
         except DomainError as error:
             add_domain_error(form, error)
             status = error.status_code
@@ -212,16 +240,18 @@ def _fund_page(request, fund, *, allocate_form=None, tier_form=None, preview=Fal
     for allocation in allocations:
         allocation.balance = found[allocation.pk]
     fields = ("allocated", "committed", "claimed", "paid", "expired", "remaining")
-    totals = {
-        name: sum((getattr(found[a.pk], name) for a in allocations), ZERO) for name in fields
-    }
-    fund.allocated = totals["allocated"]
-    fund.left_to_allocate = fund.amount - fund.allocated
-    fund.status = _fund_status(fund, local_today(tenant))
+    totals = {name: sum((getattr(found[a.pk], name) for a in allocations), ZERO) for name in fields}
+    figures = FundFigures(
+        fund=fund,
+        allocated=totals["allocated"],
+        expired=totals["expired"],
+        status=_fund_status(fund, local_today(tenant)),
+    )
     page = Paginator(allocations, ALLOCATIONS_PER_PAGE).get_page(request.GET.get("page"))
     report = selectors.accrual_report(tenant=tenant, fund_id=fund.pk)
     context = {
         "fund": fund,
+        "figures": figures,
         "page": page,
         "base_url": request.path,
         "totals": totals,

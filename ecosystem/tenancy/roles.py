@@ -118,9 +118,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     # What MDF returned: the same staff for the whole program; partner people for their
     # own organisation (the page narrows it).
-    "mdf.roi": frozenset(
-        {Role.ADMIN, Role.FINANCE, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}
-    )
+    "mdf.roi": frozenset({Role.ADMIN, Role.FINANCE, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER})
     | PARTNER_ROLES,
 }
 

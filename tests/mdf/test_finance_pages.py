@@ -44,13 +44,31 @@ def make_fund(tenant, member, amount="50000.00", name="Q4 MDF", **extra):
     return services.create_fund(
         tenant=tenant,
         actor=member,
-        data={"name": name, "currency": "USD", "amount": amount,
-              "start_date": START, "end_date": END, **extra},
-    )  # fmt: skip
+        data={
+            "name": name,
+            "currency": "USD",
+            "amount": amount,
+            "start_date": START,
+            "end_date": END,
+            **extra,
+        },
+    )
 
 
-def approved_claim(tenant, *, fund, partner, finance, reviewer, requester, amount="1000.00",
-                   title="Webinar", leads=0, allocate="5000", deals=()):  # fmt: skip
+def approved_claim(
+    tenant,
+    *,
+    fund,
+    partner,
+    finance,
+    reviewer,
+    requester,
+    amount="1000.00",
+    title="Webinar",
+    leads=0,
+    allocate="5000",
+    deals=(),
+):
     """An approved claim on `partner`'s allocation, built through the services."""
     allocation = Allocation.objects.for_tenant(tenant).filter(fund=fund, partner=partner).first()
     if allocation is None:
@@ -62,18 +80,26 @@ def approved_claim(tenant, *, fund, partner, finance, reviewer, requester, amoun
         tenant=tenant,
         actor=requester,
         allocation_id=allocation.pk,
-        data={"activity_type": "webinar", "title": title, "start_date": day, "end_date": day,
-              "requested_amount": amount},
-    )  # fmt: skip
+        data={
+            "activity_type": "webinar",
+            "title": title,
+            "start_date": day,
+            "end_date": day,
+            "requested_amount": amount,
+        },
+    )
     services.approve_request(tenant=tenant, actor=reviewer, request_id=request.pk)
     claim = claim_services.submit_claim(
         tenant=tenant,
         actor=requester,
         request_id=request.pk,
-        data={"claimed_amount": amount, "leads_generated": leads,
-              "linked_deals": [deal.pk for deal in deals]},
+        data={
+            "claimed_amount": amount,
+            "leads_generated": leads,
+            "linked_deals": [deal.pk for deal in deals],
+        },
         proofs=[("attendee_list", SimpleUploadedFile("attendees.csv", b"name\nAda\n"))],
-    )  # fmt: skip
+    )
     return claim_services.approve_claim(tenant=tenant, actor=reviewer, claim_id=claim.pk)
 
 
@@ -133,14 +159,24 @@ def test_funds_list_shows_each_funds_figures_in_bounded_queries(
 ):
     for number in range(12):
         fund = make_fund(tenant, finance, amount="10000.00", name=f"Fund {number:02}")
-        services.allocate(tenant=tenant, actor=finance, fund_id=fund.pk,
-                          partner_id=partner.pk, amount="2500.50")  # fmt: skip
-        services.allocate(tenant=tenant, actor=finance, fund_id=fund.pk,
-                          partner_id=other_partner.pk, amount="1000")  # fmt: skip
+        services.allocate(
+            tenant=tenant, actor=finance, fund_id=fund.pk, partner_id=partner.pk, amount="2500.50"
+        )
+        services.allocate(
+            tenant=tenant,
+            actor=finance,
+            fund_id=fund.pk,
+            partner_id=other_partner.pk,
+            amount="1000",
+        )
     Fund.objects.for_tenant(tenant).create(
-        tenant=tenant, name="Next year", currency="EUR", amount=Decimal("500.00"),
-        start_date=END + datetime.timedelta(days=1), end_date=END + datetime.timedelta(days=90),
-    )  # fmt: skip
+        tenant=tenant,
+        name="Next year",
+        currency="EUR",
+        amount=Decimal("500.00"),
+        start_date=END + datetime.timedelta(days=1),
+        end_date=END + datetime.timedelta(days=90),
+    )
     client = portal_client(finance)
     with django_assert_max_num_queries(14):
         response = client.get(reverse("mdf_finance:funds"))
@@ -154,9 +190,7 @@ def test_funds_list_shows_each_funds_figures_in_bounded_queries(
 
 
 @pytest.mark.django_db
-def test_funds_list_is_empty_then_read_only_for_reviewers(
-    tenant, channel_manager, portal_client
-):
+def test_funds_list_is_empty_then_read_only_for_reviewers(tenant, channel_manager, portal_client):
     response = portal_client(channel_manager).get(reverse("mdf_finance:funds"))
     body = response.content.decode()
     assert "No funds yet" in body
@@ -164,30 +198,55 @@ def test_funds_list_is_empty_then_read_only_for_reviewers(
 
 
 @pytest.mark.django_db
-def test_new_fund_form_creates_a_fund_and_shows_the_services_errors(
-    tenant, finance, portal_client
-):
+def test_new_fund_form_creates_a_fund_and_shows_the_services_errors(tenant, finance, portal_client):
     client = portal_client(finance)
     url = reverse("mdf_finance:fund_create")
-    bad = client.post(url, {"name": "Q1", "currency": "USD", "amount": "12.345",
-                            "start_date": "2027-01-01", "end_date": "2027-03-31"})  # fmt: skip
+    bad = client.post(
+        url,
+        {
+            "name": "Q1",
+            "currency": "USD",
+            "amount": "12.345",
+            "start_date": "2027-01-01",
+            "end_date": "2027-03-31",
+        },
+    )
     assert bad.status_code == 400
     assert "Use at most two decimals." in bad.content.decode()
-    backwards = client.post(url, {"name": "Q1", "currency": "USD", "amount": "100",
-                                  "start_date": "2027-03-01", "end_date": "2027-01-31"})  # fmt: skip
+    backwards = client.post(
+        url,
+        {
+            "name": "Q1",
+            "currency": "USD",
+            "amount": "100",
+            "start_date": "2027-03-01",
+            "end_date": "2027-01-31",
+        },
+    )
     assert backwards.status_code == 400
     assert "The period cannot end before it starts." in backwards.content.decode()
     assert not Fund.objects.for_tenant(tenant).exists()
 
-    response = client.post(url, {"name": "Q1 2027", "currency": "eur", "amount": "75000.00",
-                                 "start_date": "2027-01-01", "end_date": "2027-03-31",
-                                 "accrues": "on"})  # fmt: skip
+    response = client.post(
+        url,
+        {
+            "name": "Q1 2027",
+            "currency": "eur",
+            "amount": "75000.00",
+            "start_date": "2027-01-01",
+            "end_date": "2027-03-31",
+            "accrues": "on",
+        },
+    )
     fund = Fund.objects.for_tenant(tenant).get()
     assert response.status_code == 302
     assert response["Location"] == reverse("mdf_finance:fund_detail", args=[fund.pk])
     assert (fund.name, fund.currency, fund.amount, fund.accrues) == (
-        "Q1 2027", "EUR", Decimal("75000.00"), True,
-    )  # fmt: skip
+        "Q1 2027",
+        "EUR",
+        Decimal("75000.00"),
+        True,
+    )
 
 
 @pytest.mark.django_db
@@ -201,11 +260,19 @@ def test_fund_page_shows_every_balance_field_from_the_ledger_in_bounded_queries(
         for n in range(11)
     ]
     for organisation in partners:
-        services.allocate(tenant=tenant, actor=finance, fund_id=fund.pk,
-                          partner_id=organisation.pk, amount="3000")  # fmt: skip
+        services.allocate(
+            tenant=tenant, actor=finance, fund_id=fund.pk, partner_id=organisation.pk, amount="3000"
+        )
     requester = partner_member(tenant, partners[0], make_member)
-    approved_claim(tenant, fund=fund, partner=partners[0], finance=finance,
-                   reviewer=channel_manager, requester=requester, amount="1200.00")  # fmt: skip
+    approved_claim(
+        tenant,
+        fund=fund,
+        partner=partners[0],
+        finance=finance,
+        reviewer=channel_manager,
+        requester=requester,
+        amount="1200.00",
+    )
     client = portal_client(finance)
     with django_assert_max_num_queries(22):
         response = client.get(reverse("mdf_finance:fund_detail", args=[fund.pk]))
@@ -213,8 +280,10 @@ def test_fund_page_shows_every_balance_field_from_the_ledger_in_bounded_queries(
     allocation = Allocation.objects.for_tenant(tenant).get(partner=partners[0])
     balance = selectors.balances(tenant=tenant, allocation_ids=[allocation.pk])[allocation.pk]
     assert (balance.committed, balance.claimed, balance.remaining) == (
-        Decimal("1200.00"), Decimal("1200.00"), Decimal("1800.00"),
-    )  # fmt: skip
+        Decimal("1200.00"),
+        Decimal("1200.00"),
+        Decimal("1800.00"),
+    )
     rows = response.context["page"].object_list
     assert len(rows) == 11
     assert rows[0].balance == balance
@@ -227,8 +296,9 @@ def test_fund_page_shows_every_balance_field_from_the_ledger_in_bounded_queries(
 
 
 @pytest.mark.django_db
-def test_reviewers_read_the_fund_page_without_the_forms(tenant, finance, channel_manager,
-                                                        portal_client):  # fmt: skip
+def test_reviewers_read_the_fund_page_without_the_forms(
+    tenant, finance, channel_manager, portal_client
+):
     fund = make_fund(tenant, finance)
     response = portal_client(channel_manager).get(
         reverse("mdf_finance:fund_detail", args=[fund.pk])
@@ -274,13 +344,15 @@ def test_allocating_by_tier_previews_totals_refuses_an_overspend_and_tops_up(
     silver = TierFactory(tenant=tenant, name="Silver", rank=2)
     golds = [PartnerOrganisationFactory(tenant=tenant, tier=gold) for _ in range(2)]
     silvers = [PartnerOrganisationFactory(tenant=tenant, tier=silver) for _ in range(3)]
-    services.allocate(tenant=tenant, actor=finance, fund_id=fund.pk,
-                      partner_id=golds[0].pk, amount="1000")  # fmt: skip
+    services.allocate(
+        tenant=tenant, actor=finance, fund_id=fund.pk, partner_id=golds[0].pk, amount="1000"
+    )
     client = portal_client(finance)
     url = reverse("mdf_finance:fund_allocate_by_tier", args=[fund.pk])
 
-    preview = client.post(url, {f"tier_{gold.pk}": "5000", f"tier_{silver.pk}": "2000",
-                                "preview": "1"})  # fmt: skip
+    preview = client.post(
+        url, {f"tier_{gold.pk}": "5000", f"tier_{silver.pk}": "2000", "preview": "1"}
+    )
     assert preview.status_code == 200
     lines = {line.tier.name: (line.partners, line.needed) for line in preview.context["tier_lines"]}
     assert lines == {"Gold": (2, Decimal("9000")), "Silver": (3, Decimal("6000"))}
@@ -311,15 +383,26 @@ def test_accrual_runs_once_and_its_report_shows_each_line_and_downloads(
     earner = PartnerOrganisationFactory(tenant=tenant, name="Earner Ltd", tier=gold)
     idle = PartnerOrganisationFactory(tenant=tenant, name="Idle Ltd", tier=gold)
     fund = services.create_fund(
-        tenant=tenant, actor=finance,
-        data={"name": "Accruing", "currency": "USD", "amount": "100000",
-              "start_date": datetime.date(2027, 1, 1), "end_date": datetime.date(2027, 3, 31),
-              "accrues": True},
-    )  # fmt: skip
+        tenant=tenant,
+        actor=finance,
+        data={
+            "name": "Accruing",
+            "currency": "USD",
+            "amount": "100000",
+            "start_date": datetime.date(2027, 1, 1),
+            "end_date": datetime.date(2027, 3, 31),
+            "accrues": True,
+        },
+    )
     for currency, amount in (("USD", "40000.00"), ("USD", "2000.00"), ("EUR", "9999.00")):
-        deal = DealFactory(tenant=tenant, partner=earner, currency=currency,
-                           status=DealStatus.WON, final_amount=Decimal(amount),
-                           closed_on=datetime.date(2026, 11, 2))  # fmt: skip
+        deal = DealFactory(
+            tenant=tenant,
+            partner=earner,
+            currency=currency,
+            status=DealStatus.WON,
+            final_amount=Decimal(amount),
+            closed_on=datetime.date(2026, 11, 2),
+        )
         DealParticipant.objects.for_tenant(tenant).create(
             tenant=tenant, deal=deal, partner=earner, role="sourced"
         )
@@ -341,22 +424,56 @@ def test_accrual_runs_once_and_its_report_shows_each_line_and_downloads(
 
     rows = parse_csv(client.get(reverse("mdf_finance:fund_accrual_csv", args=[fund.pk])))
     assert rows == [
-        ["partner_id", "partner", "tier", "accrual_percent", "won_revenue", "won_deals",
-         "other_currency_deals", "earned", "allocated", "currency", "outcome"],
-        [str(earner.pk), "Earner Ltd", "Gold", "2.50", "42000.00", "2", "1", "1050.00",
-         "1050.00", "USD", "allocated"],
-        [str(idle.pk), "Idle Ltd", "Gold", "2.50", "0.00", "0", "0", "0.00", "0.00", "USD",
-         "nothing_earned"],
-    ]  # fmt: skip
+        [
+            "partner_id",
+            "partner",
+            "tier",
+            "accrual_percent",
+            "won_revenue",
+            "won_deals",
+            "other_currency_deals",
+            "earned",
+            "allocated",
+            "currency",
+            "outcome",
+        ],
+        [
+            str(earner.pk),
+            "Earner Ltd",
+            "Gold",
+            "2.50",
+            "42000.00",
+            "2",
+            "1",
+            "1050.00",
+            "1050.00",
+            "USD",
+            "allocated",
+        ],
+        [
+            str(idle.pk),
+            "Idle Ltd",
+            "Gold",
+            "2.50",
+            "0.00",
+            "0",
+            "0",
+            "0.00",
+            "0.00",
+            "USD",
+            "nothing_earned",
+        ],
+    ]
 
 
 @pytest.mark.django_db
 def test_a_fund_that_does_not_accrue_offers_no_accrual(tenant, finance, portal_client):
     fund = make_fund(tenant, finance)
     client = portal_client(finance)
-    assert "Run accrual" not in client.get(
-        reverse("mdf_finance:fund_detail", args=[fund.pk])
-    ).content.decode()
+    assert (
+        "Run accrual"
+        not in client.get(reverse("mdf_finance:fund_detail", args=[fund.pk])).content.decode()
+    )
     response = client.post(reverse("mdf_finance:fund_run_accrual", args=[fund.pk]), follow=True)
     assert "This fund does not accrue" in response.content.decode()
 
@@ -375,9 +492,16 @@ def payable(tenant, finance, channel_manager, make_member):
         requester = partner_member(tenant, organisation, make_member)
         for number, amount in enumerate(amounts):
             claims.append(
-                approved_claim(tenant, fund=fund, partner=organisation, finance=finance,
-                               reviewer=channel_manager, requester=requester, amount=amount,
-                               title=f"Event {organisation.name} {number}")  # fmt: skip
+                approved_claim(
+                    tenant,
+                    fund=fund,
+                    partner=organisation,
+                    finance=finance,
+                    reviewer=channel_manager,
+                    requester=requester,
+                    amount=amount,
+                    title=f"Event {organisation.name} {number}",
+                )
             )
     return {"fund": fund, "claims": claims, "northwind": northwind, "contoso": contoso}
 
@@ -392,14 +516,25 @@ def test_payouts_page_lists_payable_claims_in_bounded_queries(
     fund = make_fund(tenant, finance, amount="900000")
     for number in range(11):
         organisation = PartnerOrganisationFactory(tenant=tenant, name=f"Payee {number:02}")
-        approved_claim(tenant, fund=fund, partner=organisation, finance=finance,
-                       reviewer=channel_manager,
-                       requester=partner_member(tenant, organisation, make_member),
-                       amount="100.00", title=f"Activity {number:02}")  # fmt: skip
+        approved_claim(
+            tenant,
+            fund=fund,
+            partner=organisation,
+            finance=finance,
+            reviewer=channel_manager,
+            requester=partner_member(tenant, organisation, make_member),
+            amount="100.00",
+            title=f"Activity {number:02}",
+        )
     client = portal_client(finance)
-    client.post(reverse("mdf_finance:payouts_pay_batch"),
-                {**PAYMENT, "paid_on": TODAY.isoformat(),
-                 "claims": [c.pk for c in Claim.objects.for_tenant(tenant).order_by("pk")[:3]]})  # fmt: skip
+    client.post(
+        reverse("mdf_finance:payouts_pay_batch"),
+        {
+            **PAYMENT,
+            "paid_on": TODAY.isoformat(),
+            "claims": [c.pk for c in Claim.objects.for_tenant(tenant).order_by("pk")[:3]],
+        },
+    )
     with django_assert_max_num_queries(14):
         response = client.get(reverse("mdf_finance:payouts"))
     assert response.status_code == 200
@@ -417,8 +552,7 @@ def test_payouts_page_is_empty_without_approved_claims(tenant, finance, portal_c
 
 
 @pytest.mark.django_db
-def test_a_batch_pays_every_ticked_claim_and_exports_them(tenant, finance, payable,
-                                                          portal_client):  # fmt: skip
+def test_a_batch_pays_every_ticked_claim_and_exports_them(tenant, finance, payable, portal_client):
     client = portal_client(finance)
     claims = payable["claims"]
     response = client.post(
@@ -435,13 +569,46 @@ def test_a_batch_pays_every_ticked_claim_and_exports_them(tenant, finance, payab
     northwind, contoso = payable["northwind"], payable["contoso"]
     assert rows == [
         selectors.PAYOUT_CSV_HEADER,
-        [str(claims[0].pk), str(northwind.pk), "Northwind", fund_name, "Event Northwind 0",
-         "1250.50", "USD", "AP-2026-117", "bank_transfer", day, "paid"],
-        [str(claims[1].pk), str(northwind.pk), "Northwind", fund_name, "Event Northwind 1",
-         "300.00", "USD", "AP-2026-117", "bank_transfer", day, "paid"],
-        [str(claims[2].pk), str(contoso.pk), "'=Contoso", fund_name, "Event =Contoso 0",
-         "999.99", "USD", "AP-2026-117", "bank_transfer", day, "paid"],
-    ]  # fmt: skip
+        [
+            str(claims[0].pk),
+            str(northwind.pk),
+            "Northwind",
+            fund_name,
+            "Event Northwind 0",
+            "1250.50",
+            "USD",
+            "AP-2026-117",
+            "bank_transfer",
+            day,
+            "paid",
+        ],
+        [
+            str(claims[1].pk),
+            str(northwind.pk),
+            "Northwind",
+            fund_name,
+            "Event Northwind 1",
+            "300.00",
+            "USD",
+            "AP-2026-117",
+            "bank_transfer",
+            day,
+            "paid",
+        ],
+        [
+            str(claims[2].pk),
+            str(contoso.pk),
+            "'=Contoso",
+            fund_name,
+            "Event =Contoso 0",
+            "999.99",
+            "USD",
+            "AP-2026-117",
+            "bank_transfer",
+            day,
+            "paid",
+        ],
+    ]
     response = client.get(reverse("mdf_finance:batch_csv", args=[batch.pk]))
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -451,9 +618,14 @@ def test_a_batch_pays_every_ticked_claim_and_exports_them(tenant, finance, payab
 def test_a_batch_with_a_claim_already_paid_pays_none(tenant, finance, payable, portal_client):
     client = portal_client(finance)
     first, *others = payable["claims"]
-    client.post(reverse("mdf_finance:payouts_pay_claim", args=[first.pk]),
-                {f"claim-{first.pk}-reference": "AP-1", f"claim-{first.pk}-method": "check",
-                 f"claim-{first.pk}-paid_on": TODAY.isoformat()})  # fmt: skip
+    client.post(
+        reverse("mdf_finance:payouts_pay_claim", args=[first.pk]),
+        {
+            f"claim-{first.pk}-reference": "AP-1",
+            f"claim-{first.pk}-method": "check",
+            f"claim-{first.pk}-paid_on": TODAY.isoformat(),
+        },
+    )
     response = client.post(
         reverse("mdf_finance:payouts_pay_batch"),
         {**PAYMENT, "paid_on": TODAY.isoformat(), "claims": [c.pk for c in payable["claims"]]},
@@ -473,27 +645,31 @@ def test_batch_form_errors_are_shown(tenant, finance, payable, portal_client):
     client = portal_client(finance)
     url = reverse("mdf_finance:payouts_pay_batch")
     future = (TODAY + datetime.timedelta(days=5)).isoformat()
-    response = client.post(url, {**PAYMENT, "paid_on": future,
-                                 "claims": [payable["claims"][0].pk]})  # fmt: skip
+    response = client.post(url, {**PAYMENT, "paid_on": future, "claims": [payable["claims"][0].pk]})
     assert response.status_code == 400
     assert "The payment date cannot be in the future." in response.content.decode()
     nothing = client.post(url, {**PAYMENT, "paid_on": TODAY.isoformat()})
     assert nothing.status_code == 400
     assert "Choose the claims to pay." in nothing.content.decode()
-    no_reference = client.post(url, {"method": "check", "paid_on": TODAY.isoformat(),
-                                     "claims": [payable["claims"][0].pk]})  # fmt: skip
+    no_reference = client.post(
+        url, {"method": "check", "paid_on": TODAY.isoformat(), "claims": [payable["claims"][0].pk]}
+    )
     assert no_reference.status_code == 400
     assert set(Claim.objects.for_tenant(tenant).values_list("status", flat=True)) == {"approved"}
 
 
 @pytest.mark.django_db
-def test_marking_one_claim_paid_twice_is_a_message_not_an_error(tenant, finance, payable,
-                                                                 portal_client):  # fmt: skip
+def test_marking_one_claim_paid_twice_is_a_message_not_an_error(
+    tenant, finance, payable, portal_client
+):
     client = portal_client(finance)
     claim = payable["claims"][1]
     url = reverse("mdf_finance:payouts_pay_claim", args=[claim.pk])
-    data = {f"claim-{claim.pk}-reference": "AP-9", f"claim-{claim.pk}-method": "check",
-            f"claim-{claim.pk}-paid_on": TODAY.isoformat()}  # fmt: skip
+    data = {
+        f"claim-{claim.pk}-reference": "AP-9",
+        f"claim-{claim.pk}-method": "check",
+        f"claim-{claim.pk}-paid_on": TODAY.isoformat(),
+    }
     first = client.post(url, data, follow=True)
     assert f"Claim {claim.pk} paid: 300.00 USD." in first.content.decode()
     second = client.post(url, data, follow=True)
@@ -503,8 +679,10 @@ def test_marking_one_claim_paid_twice_is_a_message_not_an_error(tenant, finance,
     assert "was not paid" in missing.content.decode()
     claim.refresh_from_db()
     assert (claim.status, claim.payment_reference, claim.payment_method) == (
-        ClaimStatus.PAID, "AP-9", "check",
-    )  # fmt: skip
+        ClaimStatus.PAID,
+        "AP-9",
+        "check",
+    )
 
 
 @pytest.mark.django_db
@@ -524,18 +702,25 @@ def returns(tenant, finance, channel_manager, make_member):
     other_fund = make_fund(tenant, finance, amount="90000", name="Other fund")
     northwind = PartnerOrganisationFactory(tenant=tenant, name="Northwind")
     contoso = PartnerOrganisationFactory(tenant=tenant, name="Contoso")
-    won = DealFactory(tenant=tenant, partner=northwind, status=DealStatus.WON,
-                      final_amount=Decimal("5000.00"))  # fmt: skip
+    won = DealFactory(
+        tenant=tenant, partner=northwind, status=DealStatus.WON, final_amount=Decimal("5000.00")
+    )
     requesters = {p.pk: partner_member(tenant, p, make_member) for p in (northwind, contoso)}
     for number in range(11):
         organisation = northwind if number % 2 else contoso
-        approved_claim(tenant, fund=fund if number < 9 else other_fund, partner=organisation,
-                       finance=finance, reviewer=channel_manager,
-                       requester=requesters[organisation.pk], amount="1000.00",
-                       title=f"Activity {number:02}", leads=3,
-                       deals=[won] if number == 1 else ())  # fmt: skip
-    return {"fund": fund, "northwind": northwind, "contoso": contoso,
-            "requesters": requesters}  # fmt: skip
+        approved_claim(
+            tenant,
+            fund=fund if number < 9 else other_fund,
+            partner=organisation,
+            finance=finance,
+            reviewer=channel_manager,
+            requester=requesters[organisation.pk],
+            amount="1000.00",
+            title=f"Activity {number:02}",
+            leads=3,
+            deals=[won] if number == 1 else (),
+        )
+    return {"fund": fund, "northwind": northwind, "contoso": contoso, "requesters": requesters}
 
 
 @pytest.mark.django_db
@@ -595,10 +780,10 @@ def test_roi_without_claims_is_an_empty_state(tenant, finance, portal_client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("role", "shown"), [("finance", True), ("admin", True),
-                                             ("channel_manager", False)])  # fmt: skip
-def test_finance_gets_the_payouts_navigation_entry(role, shown, tenant, make_member,
-                                                    portal_client):  # fmt: skip
+@pytest.mark.parametrize(
+    ("role", "shown"), [("finance", True), ("admin", True), ("channel_manager", False)]
+)
+def test_finance_gets_the_payouts_navigation_entry(role, shown, tenant, make_member, portal_client):
     member = make_member(tenant, Role(role))
     response = portal_client(member).get(reverse("mdf_finance:funds"))
     labels = [str(item["label"]) for item in response.context["navigation"]]

@@ -32,6 +32,9 @@ PAGES = [
     ("program_tiers", False, EVERYONE),
     ("settings_tiers", False, PARTNER_MANAGERS),
     ("settings_tier_create", False, PARTNER_MANAGERS),
+    ("mdf_finance:funds", False, {"admin", "finance", "channel_manager", "marketing_manager"}),
+    ("mdf_finance:payouts", False, {"admin", "finance"}),
+    ("mdf_finance:roi", False, EVERYONE - {"executive"}),
 ]
 
 
@@ -179,6 +182,7 @@ NAVIGATION_BY_ROLE = {
         "Review queue",
         "Leads",
         "CRM records",
+        "MDF payouts",
         "Training",
         "Team",
         "Audit log",
@@ -205,6 +209,7 @@ NAVIGATION_BY_ROLE = {
         "Tiers",
         "Deals",
         "CRM records",
+        "MDF payouts",
         "Training",
         "Team",
     ],

@@ -132,6 +132,12 @@ ROUTES_WITHOUT_IDS = {
     "welcome-step-list",
     "survey-invitation-list",
     "survey-results",
+    "mdf_finance:funds",
+    "mdf_finance:fund_create",
+    "mdf_finance:payouts",
+    "mdf_finance:payouts_pay_batch",
+    "mdf_finance:payable_csv",
+    "mdf_finance:roi",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.
