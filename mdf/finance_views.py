@@ -547,9 +547,6 @@ def _roi_row(row: roi.Return) -> dict:
     }
 
 
-CHART_WIDTH = 100  # the SVG's bars are in percent of the largest figure
-
-
 def _chart(rows: list[dict]) -> list[dict]:
     """Spend vs won revenue per activity type, as widths in percent of the largest."""
     largest = max(
@@ -560,9 +557,8 @@ def _chart(rows: list[dict]) -> list[dict]:
             **row,
             "spend_width": _percent(row["spend"], largest) if largest else 0,
             "won_width": _percent(row["won_revenue"], largest) if largest else 0,
-            "y": index * 46,
         }
-        for index, row in enumerate(rows)
+        for row in rows
     ]
 
 
@@ -618,7 +614,6 @@ def roi_page(request):
             "page": per_request,
             "base_url": request.path,
             "chart": chart,
-            "chart_height": max(len(chart) * 46, 46),
             "links": _links(membership),
         },
     )
