@@ -257,6 +257,25 @@ class CloseForm(forms.Form):
             del self.fields["amount"]
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("What the partner earned on the win is clawed back."),
+    )
+
+
+class RefundForm(forms.Form):
+    amount = _amount_field(
+        label=_("Refunded amount"),
+        help_text=_("The partner's incentives on the deal are clawed back in proportion."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ParticipantAddForm(forms.Form):
     partner = PartnerChoiceField(
         label=_("Partner"),

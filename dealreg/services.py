@@ -1,4 +1,5 @@
-"""Deal registration and its decisions: register, approve, reject, close, expire, extend.
+"""Deal registration and its decisions: register, approve, reject, close, reopen, refund,
+expire, extend.
 
 Every write takes the tenant and the acting member (a Membership) explicitly, runs in one
 transaction, keeps the deal's history (DealEvent), writes the audit entry and emits the
@@ -57,6 +58,10 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     (DealStatus.APPROVED, DealStatus.EXPIRED): frozenset({"expiry", "offboarding"}),
     # Only a reversed appeal turns a rejection into an approval.
     (DealStatus.REJECTED, DealStatus.APPROVED): frozenset({"appeal"}),
+    # A win recorded in error (or undone by the customer) is reopened by a reviewer; what
+    # the partner earned on it is clawed back (mdf.incentives_listeners). A refund keeps
+    # the deal won and is recorded as an event (record_refund), not a status.
+    (DealStatus.WON, DealStatus.APPROVED): frozenset({"reopen"}),
 }
 
 REGISTER_FIELDS = {
@@ -936,4 +941,123 @@ def update_deal(*, tenant, actor: Membership, deal_id: int, data: dict) -> Deal:
             data={name: [str(a), str(b)] for name, (a, b) in changes.items()},
         )
         record(tenant=tenant, actor=actor.user, action="deal.updated", obj=deal, changes=changes)
+    return deal
+
+
+def refunded_since_won(deal: Deal) -> Decimal:
+    """What was refunded on the deal since it was last won (refund events after the last
+    status.won event)."""
+    last_won = deal.events.filter(kind=f"status.{DealStatus.WON}").order_by("-id").first()
+    refunds = deal.events.filter(kind="refund")
+    if last_won is not None:
+        refunds = refunds.filter(pk__gt=last_won.pk)
+    return sum((Decimal(str(event.data.get("amount", "0"))) for event in refunds), Decimal("0.00"))
+
+
+@transaction.atomic
+def reopen_deal(*, tenant, actor: Membership, deal_id: int, reason: str) -> Deal:
+    """Reopen a won deal (back to approved, its final amount and close date cleared), with
+    a reason. What partners earned on the win is clawed back by the deal.reopened event."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the deal is reopened."), field="reason")
+    deal = _locked(tenant, deal_id)
+    final_amount, closed_on = deal.final_amount, deal.closed_on
+    _move(
+        deal,
+        DealStatus.APPROVED,
+        via="reopen",
+        actor_user=actor.user,
+        message=reason,
+        data={
+            "final_amount": str(final_amount) if final_amount is not None else None,
+            "closed_on": closed_on.isoformat() if closed_on else None,
+        },
+    )
+    deal.final_amount = None
+    deal.closed_on = None
+    deal.save()
+    record(
+        tenant=tenant,
+        actor=actor.user,
+        action="deal.reopened",
+        obj=deal,
+        changes={"final_amount": [final_amount, None], "closed_on": [closed_on, None],
+                 "reason": reason},
+    )  # fmt: skip
+    emit(
+        tenant=tenant,
+        name="deal.reopened",
+        obj=deal,
+        payload=_payload(
+            deal,
+            reason=reason,
+            final_amount=str(final_amount) if final_amount is not None else None,
+            closed_on=closed_on.isoformat() if closed_on else None,
+        ),
+    )
+    _tell_partner(
+        deal,
+        kind="deal.reopened",
+        title=_("Deal reopened: %(title)s") % {"title": deal.title},
+        body=reason,
+    )
+    return deal
+
+
+@transaction.atomic
+def record_refund(*, tenant, actor: Membership, deal_id: int, amount, reason: str) -> Deal:
+    """Record a refund on a won deal: refunds since the win never exceed its final amount.
+    The deal.refunded event carries the refunded total, so incentives claw back the same
+    share of what was earned."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Say why the customer was refunded."), field="reason")
+    try:
+        refund = Decimal(str(amount))
+    except ArithmeticError:
+        raise ValidationFailed(_("Enter an amount such as 2500.00."), field="amount") from None
+    if not refund.is_finite() or refund <= 0 or refund != refund.quantize(Decimal("0.01")):
+        raise ValidationFailed(
+            _("Enter an amount above zero with at most two decimals."), field="amount"
+        )
+    deal = _locked(tenant, deal_id)
+    if deal.status != DealStatus.WON or deal.final_amount is None:
+        raise Conflict(_("Only a won deal can be refunded."))
+    already = refunded_since_won(deal)
+    if already + refund > deal.final_amount:
+        raise ValidationFailed(
+            _("At most %(left)s %(currency)s is left to refund on this deal.")
+            % {"left": deal.final_amount - already, "currency": deal.currency},
+            field="amount",
+        )
+    total = already + refund
+    log_event(
+        deal,
+        "refund",
+        actor_user=actor.user,
+        message=reason,
+        data={"amount": str(refund), "refunded_total": str(total)},
+    )
+    record(
+        tenant=tenant,
+        actor=actor.user,
+        action="deal.refunded",
+        obj=deal,
+        changes={"amount": str(refund), "refunded_total": str(total), "reason": reason},
+    )
+    emit(
+        tenant=tenant,
+        name="deal.refunded",
+        obj=deal,
+        payload=_payload(
+            deal,
+            refund_amount=str(refund),
+            refunded_total=str(total),
+            final_amount=str(deal.final_amount),
+            reason=reason,
+        ),
+    )
     return deal

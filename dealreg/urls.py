@@ -38,6 +38,8 @@ urlpatterns += [
     path("<int:pk>/reject/", views.deal_reject, name="reject"),
     path("<int:pk>/close/", views.deal_close, name="close"),
     path("<int:pk>/edit/", views.deal_edit, name="edit"),
+    path("<int:pk>/reopen/", views.deal_reopen, name="reopen"),
+    path("<int:pk>/refund/", views.deal_refund, name="refund"),
     path("<int:pk>/participants/", views.participant_add, name="participant_add"),
     path(
         "<int:pk>/participants/<int:participant_pk>/decide/",

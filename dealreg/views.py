@@ -45,8 +45,10 @@ from .forms import (
     MessageForm,
     ParticipantAddForm,
     ParticipantDecideForm,
+    RefundForm,
     RegistrationForm,
     RejectForm,
+    ReopenForm,
     staff_choices,
 )
 from .models import (
@@ -232,6 +234,8 @@ def _detail_context(request, deal: Deal, bound: dict | None = None, failure=None
         "deal": deal,
         "rules": rules,
         "is_owner": is_owner,
+        # What the deal earns under incentive programs: staff, and the registering partner.
+        "show_incentives": membership.is_staff_member or is_owner,
         "is_reviewer": is_reviewer,
         "failure": failure,
         "matches": [
@@ -275,6 +279,9 @@ def _detail_context(request, deal: Deal, bound: dict | None = None, failure=None
             status == DealStatus.APPROVED and (is_reviewer or (is_owner and can_register)),
             lambda: CloseForm(as_partner=not is_reviewer, initial={"outcome": DealStatus.WON}),
         ),
+        "reopen_form": form("reopen_form", is_reviewer and status == DealStatus.WON, ReopenForm),
+        "refund_form": form("refund_form", is_reviewer and status == DealStatus.WON, RefundForm),
+        "refunded": services.refunded_since_won(deal) if status == DealStatus.WON else None,
         "appeal_form": form(
             "appeal_form",
             is_owner and can_register and status == DealStatus.REJECTED and appeal is None,
@@ -440,6 +447,42 @@ def deal_close(request, pk):
         success=lambda deal: (
             _("Closed as %(outcome)s.") % {"outcome": deal.get_status_display().lower()}
         ),
+    )
+
+
+@requires("deals.review")
+@require_POST
+def deal_reopen(request, pk):
+    return _act(
+        request,
+        pk,
+        key="reopen_form",
+        anchor="after-win",
+        form=ReopenForm(request.POST),
+        call=lambda deal, data: services.reopen_deal(
+            tenant=request.tenant, actor=request.membership, deal_id=deal.pk, reason=data["reason"]
+        ),
+        success=_("Reopened. The deal is approved again; incentives earned on it are clawed back."),
+    )
+
+
+@requires("deals.review")
+@require_POST
+def deal_refund(request, pk):
+    return _act(
+        request,
+        pk,
+        key="refund_form",
+        anchor="after-win",
+        form=RefundForm(request.POST),
+        call=lambda deal, data: services.record_refund(
+            tenant=request.tenant,
+            actor=request.membership,
+            deal_id=deal.pk,
+            amount=data["amount"],
+            reason=data["reason"],
+        ),
+        success=_("Refund recorded; the partner's incentives on it are clawed back in proportion."),
     )
 
 

@@ -329,6 +329,16 @@ SPECTACULAR_SETTINGS = {
         "ScreeningCheckStatusEnum": "onboarding.models.screening.CheckStatus",
         "RestrictedPartyListStatusEnum": "onboarding.models.screening.ListStatus",
         "ComplianceReviewStatusEnum": "onboarding.models.screening.ReviewStatus",
+        "MdfActivityTypeEnum": "mdf.models.ActivityType",
+        "MdfAllocationSourceEnum": "mdf.models.AllocationSource",
+        "MdfRequestStatusEnum": "mdf.models.RequestStatus",
+        "MdfClaimStatusEnum": "mdf.models.ClaimStatus",
+        "MdfProofKindEnum": "mdf.models.ProofKind",
+        "MdfPayoutMethodEnum": "mdf.models.PayoutMethod",
+        "IncentiveProgramKindEnum": "mdf.models.incentives.ProgramKind",
+        "IncentiveEarningKindEnum": "mdf.models.incentives.EarningKind",
+        "IncentiveStatementStatusEnum": "mdf.models.incentives.StatementStatus",
+        "IncentiveSpiffQualifierEnum": "mdf.models.incentives.SpiffQualifier",
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = 24

@@ -346,14 +346,16 @@ def submit_claim(
     request_id: int,
     data: dict,
     proofs: Iterable[tuple[str, Any]] = (),
+    today: date | None = None,
 ) -> Claim:
     """After the activity, the partner claims its actual cost (up to the approved amount)
-    with proof of performance and its results, before the claim deadline."""
+    with proof of performance and its results, before the claim deadline. `today` is for
+    recording a claim filed earlier (the demo's history); it defaults to the tenant's day."""
     require(actor, "mdf.request")
     request = _lock_request(tenant, _own_request(tenant, actor, request_id).pk)
     if request.status != RequestStatus.APPROVED:
         raise Conflict(_("Only an approved request can be claimed."))
-    today = local_today(tenant)
+    today = today or local_today(tenant)
     if today < request.end_date:
         raise Conflict(_("Claim after the activity ends on %(date)s.") % {"date": request.end_date})
     if request.claim_deadline and today > request.claim_deadline:

@@ -6,6 +6,14 @@ from dealreg.crm_api import CrmAccountViewSet, CrmImportViewSet, CrmOpportunityV
 from dealreg.leads_api import LeadViewSet, RoutingRuleViewSet
 from dealreg.named_accounts_api import DealRulesView, NamedAccountViewSet
 from ecosystem.notifications.api import NotificationViewSet
+from mdf.api import AllocationViewSet, FundRequestViewSet, FundViewSet
+from mdf.api_claims import ClaimViewSet
+from mdf.incentives_api import (
+    IncentiveCalculateView,
+    IncentiveEarningViewSet,
+    IncentiveProgramViewSet,
+    IncentiveStatementViewSet,
+)
 from onboarding.application_api import ApplicationViewSet, IdealPartnerProfileView
 from onboarding.checklists_api import (
     ChecklistTaskViewSet,
@@ -64,6 +72,13 @@ router.register("screening-hits", ScreeningHitViewSet, basename="screening-hit")
 router.register("compliance-reviews", ComplianceReviewViewSet, basename="compliance-review")
 router.register("welcome-steps", WelcomeStepViewSet, basename="welcome-step")
 router.register("survey-invitations", SurveyInvitationViewSet, basename="survey-invitation")
+router.register("mdf/funds", FundViewSet, basename="mdf-fund")
+router.register("mdf/allocations", AllocationViewSet, basename="mdf-allocation")
+router.register("mdf/requests", FundRequestViewSet, basename="mdf-request")
+router.register("mdf/claims", ClaimViewSet, basename="mdf-claim")
+router.register("incentives/programs", IncentiveProgramViewSet, basename="incentive-program")
+router.register("incentives/earnings", IncentiveEarningViewSet, basename="incentive-earning")
+router.register("incentives/statements", IncentiveStatementViewSet, basename="incentive-statement")
 
 # Explicit paths come before the router, so tiers/simulate/ is not read as a tier id.
 urlpatterns = [
@@ -96,6 +111,11 @@ urlpatterns = [
         name="partner-commitments-attest",
     ),
     path("deal-rules/", DealRulesView.as_view(), name="deal-rules"),
+    path(
+        "incentives/calculate/",
+        IncentiveCalculateView.as_view(),
+        name="incentive-calculate",
+    ),
     path(
         "partners/<int:pk>/welcome-sequence/",
         PartnerSequenceView.as_view(),

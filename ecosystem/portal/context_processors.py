@@ -33,6 +33,7 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("MDF payouts"), "mdf_finance:payouts", "mdf.pay", "/mdf/payouts/"),
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
+    (_("Incentives"), "incentives:statements", "incentives.view", "/incentives/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),

@@ -120,6 +120,12 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     # own organisation (the page narrows it).
     "mdf.roi": frozenset({Role.ADMIN, Role.FINANCE, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER})
     | PARTNER_ROLES,
+    # Incentives (rebates, referral fees, SPIFFs): every member reads (partner people their
+    # own organisation's earnings and statements); admins and finance write the programs;
+    # finance and admins approve and pay statements.
+    "incentives.view": EVERYONE,
+    "incentives.manage": frozenset({Role.ADMIN, Role.FINANCE}),
+    "incentives.approve": frozenset({Role.FINANCE, Role.ADMIN}),
 }
 
 

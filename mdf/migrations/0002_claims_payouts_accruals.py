@@ -154,7 +154,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['claim', 'payout'])), fields=('claim', 'kind'), name='ledger_claim_moves_once'),
+            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['claim', 'payout'])), fields=('tenant', 'claim', 'kind'), name='ledger_claim_moves_once'),
         ),
         migrations.AddField(
             model_name='mdfsettings',

@@ -3,3 +3,4 @@
 from .accruals import *  # noqa: F403
 from .claims import *  # noqa: F403
 from .funds import *  # noqa: F403
+from .incentives import *  # noqa: F403

@@ -197,7 +197,7 @@ class LedgerEntry(TenantOwnedModel):
             models.CheckConstraint(condition=Q(amount__gt=0), name="ledger_amount_positive"),
             # A claim is approved once and paid once, whatever the race.
             models.UniqueConstraint(
-                fields=["claim", "kind"],
+                fields=["tenant", "claim", "kind"],
                 condition=Q(kind__in=["claim", "payout"]),
                 name="ledger_claim_moves_once",
             ),

@@ -37,6 +37,43 @@ from tests.onboarding.factories import submit as submit_application
 from tests.partners.factories import PartnerOrganisationFactory, TierFactory
 
 
+def incentive_world(tenant, other_tenant, other_partner, foreign_partner, deals) -> dict:
+    """Another program's incentive program, rule and statement; another partner's
+    statement in this program (lines written directly: isolation, not arithmetic)."""
+    import datetime
+
+    from mdf.models import Earning, IncentiveProgram, IncentiveRule, Statement
+
+    objects = {}
+    for prefix, owner, deal in (
+        ("foreign", foreign_partner, deals["foreign_deal"]),
+        ("other_partners", other_partner, deals["other_partner_deal"]),
+    ):
+        program = IncentiveProgram.objects.create(
+            tenant=owner.tenant, name=f"{prefix} rebate", kind="rebate", currency="USD",
+            start_date=datetime.date(2025, 1, 1),
+        )  # fmt: skip
+        rule = IncentiveRule.objects.create(tenant=owner.tenant, program=program, percent=5)
+        statement = Statement.objects.create(
+            tenant=owner.tenant, partner=owner, period_start=datetime.date(2025, 4, 1),
+            period_end=datetime.date(2025, 6, 30), currency="USD",
+        )  # fmt: skip
+        Earning.objects.create(
+            tenant=owner.tenant, partner=owner, program=program, rule=rule, deal=deal,
+            statement=statement, kind="earning", amount=100, base_amount=2000, currency="USD",
+            period_start=statement.period_start, period_end=statement.period_end,
+            source_event_id=1, source_event_name="deal.won", trace={"sentence": "Theirs"},
+        )  # fmt: skip
+        objects.update(
+            {
+                f"{prefix}_incentive_program": program,
+                f"{prefix}_incentive_rule": rule,
+                f"{prefix}_statement": statement,
+            }
+        )
+    return objects
+
+
 @pytest.fixture
 def world(
     tenant,
@@ -100,6 +137,7 @@ def world(
         "foreign_review_deal": DealFactory(tenant=other_tenant, title="Globex review"),
         "foreign_named_account": NamedAccountFactory(tenant=other_tenant, name="Globex direct"),
         "foreign_application": submit_application(other_tenant, email="applicant@globex.example"),
+        **incentive_world(tenant, other_tenant, other_partner, foreign_partner, deals),
         "foreign_crm_import": CrmImport.objects.create(
             tenant=other_tenant,
             kind="accounts",
@@ -195,6 +233,22 @@ ANOTHER_TENANTS_IDS = [
     ("get", "mdf_finance:batch_csv", ["foreign_batch"]),
 ]
 
+INCENTIVE_ROUTES = [
+    ("get", "incentives:statement"),
+    ("get", "incentives:statement_pdf"),
+    ("get", "incentives:statement_csv"),
+    ("post", "incentives:statement_approve"),
+]
+ANOTHER_TENANTS_IDS += [(method, name, ["foreign_statement"]) for method, name in INCENTIVE_ROUTES]
+ANOTHER_TENANTS_IDS += [
+    ("get", "incentives:program", ["foreign_incentive_program"]),
+    ("post", "incentives:program", ["foreign_incentive_program"]),
+    ("post", "incentives:rule_add", ["foreign_incentive_program"]),
+    ("get", "incentives:rule_edit", ["foreign_incentive_rule"]),
+    ("post", "incentives:rule_edit", ["foreign_incentive_rule"]),
+    ("get", "incentives:deal_calculator", ["foreign_deal"]),
+]
+
 DEAL_ROUTES = [
     ("get", "deals:detail"),
     ("post", "deals:approve"),
@@ -208,6 +262,8 @@ DEAL_ROUTES = [
     ("post", "deals:extension_decide"),
     ("post", "deals:message"),
     ("post", "deals:help"),
+    ("post", "deals:reopen"),
+    ("post", "deals:refund"),
 ]
 # Deal pages: another program's deal and its parts, and (below) another partner's deal.
 ANOTHER_TENANTS_IDS += [(method, name, ["foreign_deal"]) for method, name in DEAL_ROUTES] + [
@@ -241,6 +297,10 @@ ANOTHER_PARTNERS_IDS = [
     ("post", "leads:lost", ["other_partners_lead"]),
 ]
 
+ANOTHER_PARTNERS_IDS += [
+    (method, name, ["other_partners_statement"]) for method, name in INCENTIVE_ROUTES
+] + [("get", "incentives:deal_calculator", ["other_partner_deal"])]
+
 ANOTHER_PARTNERS_IDS += [(method, name, ["other_partner_deal"]) for method, name in DEAL_ROUTES] + [
     ("post", "deals:participant_decide", ["other_partner_deal", "other_partner_deal_participant"]),
     ("get", "deals:file", ["other_partner_deal", "other_partner_deal_message"]),
@@ -267,6 +327,11 @@ POST_DATA = {
     "deals:message": {"body": "Hijacked"},
     "deals:help": {"kind": "sales_engineer", "note": "Hijacked"},
     "deals:help_update": {"status": "done"},
+    "deals:reopen": {"reason": "Hijacked"},
+    "deals:refund": {"amount": "1", "reason": "Hijacked"},
+    "incentives:program": {"name": "Hijacked", "currency": "USD", "start_date": "2025-01-01"},
+    "incentives:rule_add": {"percent": "99"},
+    "incentives:rule_edit": {"percent": "99"},
     "partners:edit": {
         "name": "Hijacked",
         "website": "",
@@ -385,6 +450,16 @@ def _assert_nothing_changed(world):
     assert Claim.objects.across_tenants().get(pk=world["foreign_claim"].pk).status == "approved"
     assert Allocation.objects.across_tenants().filter(fund=world["foreign_fund"]).count() == 1
     assert not AccrualRun.objects.across_tenants().exists()
+    _assert_incentives_unchanged(world)
+
+
+def _assert_incentives_unchanged(world):
+    from mdf.models import Earning, IncentiveProgram, IncentiveRule, Statement
+
+    assert set(Statement.objects.across_tenants().values_list("status", flat=True)) == {"draft"}
+    assert not IncentiveProgram.objects.across_tenants().filter(name="Hijacked").exists()
+    assert set(IncentiveRule.objects.across_tenants().values_list("percent", flat=True)) == {5}
+    assert Earning.objects.across_tenants().count() == 2
 
 
 @pytest.mark.parametrize("actor", ["admin", "channel_manager", "partner_admin"])

@@ -184,6 +184,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "MDF payouts",
         "Training",
+        "Incentives",
         "Team",
         "Audit log",
         "Settings",
@@ -199,6 +200,7 @@ NAVIGATION_BY_ROLE = {
         "Leads",
         "CRM records",
         "Training",
+        "Incentives",
         "Team",
     ],
     "finance": [
@@ -211,6 +213,7 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "MDF payouts",
         "Training",
+        "Incentives",
         "Team",
     ],
     # Two onboarding entries stay in the top row: a group collapses above two.
@@ -224,6 +227,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "Lead inbox",
         "Training",
+        "Incentives",
     ],
     "partner_sales": [
         "Home",
@@ -233,6 +237,7 @@ NAVIGATION_BY_ROLE = {
         "Deals",
         "Lead inbox",
         "Training",
+        "Incentives",
     ],
 }
 

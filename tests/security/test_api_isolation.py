@@ -470,3 +470,246 @@ def test_another_tenants_application_is_404(
     response = call(api_client(admin), method, path.format(id=foreign.pk), body)
     assert response.status_code == 404, (name, method, response.status_code)
     assert PartnerApplication.objects.across_tenants().get(pk=foreign.pk).status == "submitted"
+
+
+# Market development funds: {fund}, {allocation}, {request}, {claim} and {proof} are another
+# tenant's, or (for partner users) another partner's of this tenant.
+MDF_ROUTES = [
+    ("mdf-fund-detail", "get", "/api/v1/mdf/funds/{fund}/", None),
+    ("mdf-allocation-detail", "get", "/api/v1/mdf/allocations/{allocation}/", None),
+    ("mdf-request-detail", "get", "/api/v1/mdf/requests/{request}/", None),
+    ("mdf-request-approve", "post", "/api/v1/mdf/requests/{request}/approve/", None),
+    ("mdf-request-reject", "post", "/api/v1/mdf/requests/{request}/reject/", {"reason": "x"}),
+    (
+        "mdf-request-request-changes",
+        "post",
+        "/api/v1/mdf/requests/{request}/request-changes/",
+        {"message": "Hijacked"},
+    ),
+    ("mdf-claim-detail", "get", "/api/v1/mdf/claims/{claim}/", None),
+    ("mdf-claim-detail", "put", "/api/v1/mdf/claims/{claim}/", {"claimed_amount": "1.00"}),
+    ("mdf-claim-approve", "post", "/api/v1/mdf/claims/{claim}/approve/", None),
+    ("mdf-claim-reject", "post", "/api/v1/mdf/claims/{claim}/reject/", {"reason": "Hijacked"}),
+    (
+        "mdf-claim-request-changes",
+        "post",
+        "/api/v1/mdf/claims/{claim}/request-changes/",
+        {"message": "Hijacked"},
+    ),
+    (
+        "mdf-claim-pay",
+        "post",
+        "/api/v1/mdf/claims/{claim}/pay/",
+        {"reference": "Hijacked", "method": "other", "paid_on": "2026-01-01"},
+    ),
+    ("mdf-claim-proofs", "get", "/api/v1/mdf/claims/{claim}/proofs/", None),
+    ("mdf-claim-proofs", "post", "/api/v1/mdf/claims/{claim}/proofs/", {"proof_kind": "photo"}),
+    (
+        "mdf-claim-proof-download",
+        "get",
+        "/api/v1/mdf/claims/{claim}/proofs/{proof}/download/",
+        None,
+    ),
+]
+MDF_STAFF_ONLY = {
+    "mdf-fund-detail",
+    "mdf-request-approve",
+    "mdf-request-reject",
+    "mdf-request-request-changes",
+    "mdf-claim-approve",
+    "mdf-claim-reject",
+    "mdf-claim-request-changes",
+    "mdf-claim-pay",
+}
+MDF_PARTNER_ONLY = {("mdf-claim-detail", "put"), ("mdf-claim-proofs", "post")}
+COVERED_API_ROUTES |= {name for name, *_ in MDF_ROUTES}
+
+
+def _mdf_snapshot(world):
+    from mdf.models import Claim, FundRequest, LedgerEntry, ProofFile
+
+    return (
+        LedgerEntry.objects.across_tenants().filter(fund=world.fund).count(),
+        FundRequest.objects.across_tenants().get(pk=world.request.pk).status,
+        Claim.objects.across_tenants().get(pk=world.claim.pk).status,
+        ProofFile.objects.across_tenants().filter(claim=world.claim).count(),
+    )
+
+
+def _refused_by_role(name, method, membership) -> bool:
+    if membership.is_partner_member:
+        return name in MDF_STAFF_ONLY
+    return (name, method) in MDF_PARTNER_ONLY
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["admin", "partner_admin"])
+@pytest.mark.parametrize(("name", "method", "path", "body"), MDF_ROUTES)
+def test_another_tenants_mdf_objects_are_404(
+    name, method, path, body, actor, other_tenant, make_member, api_client, request
+):
+    from tests.mdf.api_helpers import build_world
+
+    foreign = build_world(other_tenant, PartnerOrganisationFactory(tenant=other_tenant),
+                          make_member)  # fmt: skip
+    before = _mdf_snapshot(foreign)
+    member = request.getfixturevalue(actor)
+    response = call(api_client(member), method, path.format(**foreign.ids()), body)
+    # A role that may not use the route is refused (403) before any lookup: nothing leaks.
+    expected = 403 if _refused_by_role(name, method, member) else 404
+    assert response.status_code == expected, (name, method, response.status_code)
+    assert _mdf_snapshot(foreign) == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "path", "body"), MDF_ROUTES)
+def test_another_partners_mdf_objects_are_404_for_partner_users(
+    name, method, path, body, tenant, partner, other_partner, partner_admin, make_member,
+    api_client,
+):  # fmt: skip
+    from tests.mdf.api_helpers import build_world
+
+    own = build_world(tenant, partner, make_member, suffix="own")
+    theirs = build_world(tenant, other_partner, make_member, fund=own.fund, suffix="theirs")
+    before = _mdf_snapshot(theirs)
+    client = api_client(partner_admin)
+    response = call(client, method, path.format(**theirs.ids()), body)
+    if name in MDF_STAFF_ONLY:
+        mine = call(client, method, path.format(**own.ids()), body)
+        assert response.status_code == mine.status_code == 403, (name, method)
+    else:
+        assert response.status_code == 404, (name, method, response.status_code)
+    assert _mdf_snapshot(theirs) == before
+
+
+# Incentives: {id} is another tenant's statement, earning or program, or (for partner users)
+# another partner's statement or earning in this tenant.
+INCENTIVE_ROUTES = [
+    ("incentive-statement-detail", "get", "/api/v1/incentives/statements/{statement}/", None),
+    (
+        "incentive-statement-approve",
+        "post",
+        "/api/v1/incentives/statements/{statement}/approve/",
+        {"note": "Hijacked"},
+    ),
+    (
+        "incentive-statement-pay",
+        "post",
+        "/api/v1/incentives/statements/{statement}/pay/",
+        {"reference": "Hijacked", "method": "check"},
+    ),
+    ("incentive-earning-detail", "get", "/api/v1/incentives/earnings/{earning}/", None),
+    ("incentive-program-detail", "get", "/api/v1/incentives/programs/{program}/", None),
+    (
+        "incentive-program-detail",
+        "patch",
+        "/api/v1/incentives/programs/{program}/",
+        {"name": "Hijacked"},
+    ),
+    (
+        "incentive-program-detail",
+        "put",
+        "/api/v1/incentives/programs/{program}/",
+        {"name": "Hijacked", "kind": "rebate", "currency": "USD", "start_date": "2025-01-01"},
+    ),
+    (
+        "incentive-program-rules",
+        "post",
+        "/api/v1/incentives/programs/{program}/rules/",
+        {"percent": "99"},
+    ),
+]
+# Programs are the tenant's, read by every member: only another tenant's are at stake.
+INCENTIVE_TENANT_ONLY = {"incentive-program-detail", "incentive-program-rules"}
+INCENTIVE_STAFF_ONLY = {"incentive-statement-approve", "incentive-statement-pay"}
+COVERED_API_ROUTES |= {name for name, *_ in INCENTIVE_ROUTES}
+
+
+def _incentive_rows(owner, deal):
+    import datetime
+
+    from mdf.models import Earning, IncentiveProgram, IncentiveRule, Statement
+
+    program = IncentiveProgram.objects.create(
+        tenant=owner.tenant, name="Theirs", kind="rebate", currency="USD",
+        start_date=datetime.date(2025, 1, 1),
+    )  # fmt: skip
+    rule = IncentiveRule.objects.create(tenant=owner.tenant, program=program, percent=5)
+    statement = Statement.objects.create(
+        tenant=owner.tenant, partner=owner, period_start=datetime.date(2025, 4, 1),
+        period_end=datetime.date(2025, 6, 30), currency="USD",
+    )  # fmt: skip
+    earning = Earning.objects.create(
+        tenant=owner.tenant, partner=owner, program=program, rule=rule, deal=deal,
+        statement=statement, kind="earning", amount=100, base_amount=2000, currency="USD",
+        period_start=statement.period_start, period_end=statement.period_end,
+        source_event_id=1, source_event_name="deal.won", trace={"sentence": "Theirs"},
+    )  # fmt: skip
+    return {"program": program.pk, "statement": statement.pk, "earning": earning.pk}
+
+
+def _incentives_snapshot():
+    from mdf.models import IncentiveProgram, IncentiveRule, Statement
+
+    return (
+        sorted(Statement.objects.across_tenants().values_list("status", flat=True)),
+        sorted(IncentiveProgram.objects.across_tenants().values_list("name", flat=True)),
+        IncentiveRule.objects.across_tenants().count(),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["admin", "partner_admin"])
+@pytest.mark.parametrize(("name", "method", "path", "body"), INCENTIVE_ROUTES)
+def test_another_tenants_incentive_rows_are_404(
+    name, method, path, body, actor, other_tenant, api_client, request, make_member
+):
+    from tests.dealreg.factories import DealFactory
+
+    foreign_partner = PartnerOrganisationFactory(tenant=other_tenant, name="Foreign Co")
+    ids = _incentive_rows(
+        foreign_partner, DealFactory(tenant=other_tenant, partner=foreign_partner)
+    )
+    before = _incentives_snapshot()
+    member = request.getfixturevalue(actor)
+    response = call(api_client(member), method, path.format(**ids), body)
+    refused_by_role = member.is_partner_member and (name in INCENTIVE_STAFF_ONLY or method != "get")
+    assert response.status_code == (403 if refused_by_role else 404), (name, method)
+    assert _incentives_snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body"),
+    [route for route in INCENTIVE_ROUTES if route[0] not in INCENTIVE_TENANT_ONLY],
+)
+def test_another_partners_incentive_rows_are_404_for_partner_users(
+    name, method, path, body, partner_admin, other_partner, api_client
+):
+    from tests.dealreg.factories import DealFactory
+
+    ids = _incentive_rows(other_partner, DealFactory(tenant=other_partner.tenant,
+                                                     partner=other_partner))  # fmt: skip
+    before = _incentives_snapshot()
+    response = call(api_client(partner_admin), method, path.format(**ids), body)
+    expected = 403 if name in INCENTIVE_STAFF_ONLY else 404
+    assert response.status_code == expected, (name, method, response.status_code)
+    assert _incentives_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_paying_another_tenants_statement_from_the_queue_is_404(admin, other_tenant, portal_client):
+    from tests.dealreg.factories import DealFactory
+
+    foreign_partner = PartnerOrganisationFactory(tenant=other_tenant, name="Foreign Co")
+    ids = _incentive_rows(
+        foreign_partner, DealFactory(tenant=other_tenant, partner=foreign_partner)
+    )
+    before = _incentives_snapshot()
+    response = portal_client(admin).post(
+        "/incentives/statements/pay/",
+        {"statements": [ids["statement"]], "reference": "Hijacked", "method": "check",
+         "paid_on": "2025-01-01"},
+    )  # fmt: skip
+    assert response.status_code == 404
+    assert _incentives_snapshot() == before

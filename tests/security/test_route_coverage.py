@@ -138,6 +138,22 @@ ROUTES_WITHOUT_IDS = {
     "mdf_finance:payouts_pay_batch",
     "mdf_finance:payable_csv",
     "mdf_finance:roi",
+    "mdf-fund-list",
+    "mdf-allocation-list",
+    "mdf-request-list",
+    "mdf-claim-list",
+    "mdf-claim-pay-batch",
+    "incentives:statements",
+    "incentives:statements_pay",
+    "incentives:statements_export",
+    "incentives:programs",
+    "incentives:program_create",
+    "incentives:calculator",
+    "incentive-program-list",
+    "incentive-earning-list",
+    "incentive-statement-list",
+    "incentive-statement-pay-batch",
+    "incentive-calculate",
 }
 # Covered elsewhere: the token is a secret, not an id; tests/accounts/test_invitations.py
 # shows another tenant's invitation link is 404 on this tenant's host.

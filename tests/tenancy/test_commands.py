@@ -15,6 +15,7 @@ from ecosystem.audit.models import AuditEntry
 from ecosystem.outbox.models import OutboxEvent
 from ecosystem.tenancy.models import Invitation, Membership, Tenant, User
 from ecosystem.tenancy.roles import PARTNER_ROLES, STAFF_ROLES, Role
+from mdf.demo_mdf import SOURCED_NOTE
 from onboarding.models import ApplicationStatus, PartnerApplication
 from partners.models import PartnerOrganisation, PartnerStatus, PartnerType, Tier
 from partners.services import create_partner
@@ -185,8 +186,8 @@ def test_seed_demo_builds_a_complete_program():
             "membership.created", "deal.registered", "deal.won"} <= events  # fmt: skip
 
     deals = Deal.objects.for_tenant(tenant)
-    # 40 registrations, and the demo leads partners converted into deals.
-    assert deals.filter(leads__isnull=True).count() == 40
+    # 40 registrations, the deals MDF activities sourced, and leads partners converted.
+    assert registrations(deals).count() == 40
     assert f"{deals.count()} deals" in lines[0]
     assert set(deals.values_list("status", flat=True)) >= {
         DealStatus.PENDING_REVIEW, DealStatus.APPROVED, DealStatus.WON, DealStatus.REJECTED,
@@ -235,12 +236,17 @@ def test_seed_demo_is_deterministic_for_a_seed():
     assert len(program("demo-a")[0]) == 7
 
 
+def registrations(deals):
+    """The deals seed_demo's --deals option counts."""
+    return deals.filter(leads__isnull=True).exclude(notes__startswith=SOURCED_NOTE)
+
+
 def test_seed_demo_options():
     lines = run("seed_demo", "--tenant", "globex", "--partners", "3", "--deals", "5")
 
     tenant = Tenant.objects.get(slug="globex")
     assert lines[-1] == tenant.get_base_url() + "/"
-    assert Deal.objects.for_tenant(tenant).filter(leads__isnull=True).count() == 5
+    assert registrations(Deal.objects.for_tenant(tenant)).count() == 5
     assert PartnerOrganisation.objects.for_tenant(tenant).filter(application=None).count() == 3
     assert Membership.objects.for_tenant(tenant).filter(user__email="admin@globex.example").exists()
 

@@ -24,6 +24,7 @@ from ecosystem.tenancy import services as tenancy_services
 from ecosystem.tenancy.management.base import command_error
 from ecosystem.tenancy.models import Membership, Tenant, User
 from ecosystem.tenancy.roles import Role
+from mdf.demo_mdf import seed_mdf
 from onboarding import demo_checklists, demo_contracts, demo_screening
 from partners import commitment_services, tier_admin
 from partners import services as partner_services
@@ -510,6 +511,8 @@ class Command(BaseCommand):
         demo_contracts.seed_contracts(tenant=tenant, staff=staff, partners=partners)
         demo_checklists.seed_checklists(tenant=tenant, staff=staff, partners=partners)
         self.seed_sequences(tenant, partners, staff, rng)
+        seed_mdf(tenant=tenant, staff=staff, partners=partners, rng=random.Random(rng.random()))
+        self.seed_incentives(tenant, staff, rng)
         # Last, so lead priority is judged on the routed leads.
         self.seed_commitments(tenant, partners, staff)
         return tenant
@@ -741,6 +744,19 @@ class Command(BaseCommand):
         lead_rng.setstate(rng.getstate())
         lead_rng.random()  # not the very sequence the CRM copy draws
         demo_leads.seed_leads(tenant=tenant, staff=staff, partners=partners, rng=lead_rng)
+
+    # --- incentives ----------------------------------------------------------------------------
+
+    @staticmethod
+    def seed_incentives(tenant, staff, rng: random.Random) -> None:
+        """A rebate by tier, a referral fee and a SPIFF; earnings from the won deals; one
+        approved and one paid statement (mdf.demo_incentives). A copy of `rng` keeps later
+        choices unchanged."""
+        from mdf.demo_incentives import seed
+
+        incentive_rng = random.Random()
+        incentive_rng.setstate(rng.getstate())
+        seed(tenant=tenant, staff=staff, rng=incentive_rng)
 
     # --- training ------------------------------------------------------------------------------
 
