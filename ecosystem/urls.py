@@ -34,5 +34,6 @@ urlpatterns = [
     path("welcome/", include("onboarding.sequences_urls")),
     path("surveys/", include("onboarding.surveys_urls")),
     path("mdf/", include("mdf.urls")),
+    path("mdf/", include("mdf.finance_urls")),
     path("incentives/", include("mdf.incentives_urls")),
 ]

@@ -111,6 +111,14 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "mdf.request": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
     # Finance pays approved claims (alone or in batches) and exports them.
     "mdf.pay": frozenset({Role.ADMIN, Role.FINANCE}),
+    # Funds, their allocations and the accrual report: read by those who own the budgets
+    # and those who decide requests.
+    "mdf.view_funds": frozenset(
+        {Role.ADMIN, Role.FINANCE, Role.CHANNEL_MANAGER, Role.MARKETING_MANAGER}
+    ),
+    # What MDF returned: staff (executives included) for the whole program; partner people
+    # for their own organisation (the page narrows it).
+    "mdf.roi": STAFF_ROLES | PARTNER_ROLES,
     # Incentives (rebates, referral fees, SPIFFs): every member reads (partner people their
     # own organisation's earnings and statements); admins and finance write the programs;
     # finance and admins approve and pay statements.

@@ -1,6 +1,9 @@
 """Another tenant's ids, and for partner users another partner's ids, are plain 404s on
 every portal page and action that takes an id, and change nothing."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.urls import resolve, reverse
 
@@ -21,7 +24,7 @@ from ecosystem.api.models import ApiToken
 from ecosystem.notifications.models import Notification
 from ecosystem.tenancy.models import Invitation, Membership
 from ecosystem.tenancy.roles import Role, has_capability
-from mdf.models import Claim, FundRequest, ProofFile
+from mdf.models import AccrualRun, Allocation, Claim, Fund, FundRequest, PayoutBatch, ProofFile
 from partners.models import CommitmentAttestation, Specialisation, Tier, TierRequirement
 from tests.dealreg.factories import (
     DealFactory,
@@ -104,6 +107,7 @@ def world(
             foreign_admin=foreign_admin,
             make_member=make_member,
         ),
+        **_foreign_mdf(other_tenant, foreign_partner),
         "foreign_tier": foreign_tier,
         "foreign_requirement": TierRequirement.objects.create(
             tenant=other_tenant, tier=foreign_tier, metric="active_people", threshold=3
@@ -196,6 +200,32 @@ def _assert_mdf_unchanged(world):
     assert Claim.objects.across_tenants().count() == 2
 
 
+def _foreign_mdf(other_tenant, foreign_partner) -> dict:
+    """Another program's fund, an approved claim on it and a payout batch (rows written
+    directly: only their ids matter here)."""
+    day = datetime.date(2026, 10, 1)
+    fund = Fund.objects.for_tenant(other_tenant).create(
+        tenant=other_tenant, name="Globex MDF", currency="USD", amount=Decimal("1000.00"),
+        start_date=day, end_date=day, accrues=True,
+    )  # fmt: skip
+    allocation = Allocation.objects.for_tenant(other_tenant).create(
+        tenant=other_tenant, fund=fund, partner=foreign_partner, source="manual"
+    )
+    request = FundRequest.objects.for_tenant(other_tenant).create(
+        tenant=other_tenant, allocation=allocation, activity_type="event", title="Globex event",
+        start_date=day, end_date=day, requested_amount=Decimal("100.00"),
+        approved_amount=Decimal("100.00"), status="approved",
+    )  # fmt: skip
+    claim = Claim.objects.for_tenant(other_tenant).create(
+        tenant=other_tenant, request=request, claimed_amount=Decimal("100.00"),
+        approved_amount=Decimal("100.00"), currency="USD", status="approved",
+    )  # fmt: skip
+    batch = PayoutBatch.objects.for_tenant(other_tenant).create(
+        tenant=other_tenant, reference="GLOBEX-1", method="check", paid_on=day
+    )
+    return {"foreign_fund": fund, "foreign_claim": claim, "foreign_batch": batch}
+
+
 # (method, url name, objects whose ids make the URL)
 ANOTHER_TENANTS_IDS = [
     ("get", "partners:detail", ["foreign_partner"]),
@@ -247,6 +277,13 @@ ANOTHER_TENANTS_IDS = [
     ("get", "leads:rule_edit", ["foreign_routing_rule"]),
     ("post", "leads:rule_edit", ["foreign_routing_rule"]),
     ("post", "leads:rule_delete", ["foreign_routing_rule"]),
+    ("get", "mdf_finance:fund_detail", ["foreign_fund"]),
+    ("post", "mdf_finance:fund_allocate", ["foreign_fund"]),
+    ("post", "mdf_finance:fund_allocate_by_tier", ["foreign_fund"]),
+    ("post", "mdf_finance:fund_run_accrual", ["foreign_fund"]),
+    ("get", "mdf_finance:fund_accrual_csv", ["foreign_fund"]),
+    ("post", "mdf_finance:payouts_pay_claim", ["foreign_claim"]),
+    ("get", "mdf_finance:batch_csv", ["foreign_batch"]),
 ]
 
 INCENTIVE_ROUTES = [
@@ -415,6 +452,8 @@ POST_DATA = {
     },
     "settings_requirement_add": {"metric": "specialisations", "comparator": "gte", "threshold": 1},
     "settings_requirement_edit": {"metric": "active_people", "comparator": "gte", "threshold": 99},
+    "mdf_finance:fund_allocate": {"partner": "1", "amount": "10"},
+    "mdf_finance:payouts_pay_claim": {"reference": "Hijacked", "method": "check"},
 }
 
 
@@ -498,6 +537,9 @@ def _assert_nothing_changed(world):
     assert RoutingRule.objects.across_tenants().get(pk=world["foreign_routing_rule"].pk).name == (
         "Globex rule"
     )
+    assert Claim.objects.across_tenants().get(pk=world["foreign_claim"].pk).status == "approved"
+    assert Allocation.objects.across_tenants().filter(fund=world["foreign_fund"]).count() == 1
+    assert not AccrualRun.objects.across_tenants().exists()
     _assert_incentives_unchanged(world)
 
 

@@ -35,6 +35,9 @@ PAGES = [
     ("mdf:home", False, EVERYONE),
     ("mdf:review", False, {"admin", "channel_manager", "marketing_manager"}),
     ("mdf:request_new", False, {"partner_admin", "partner_marketing"}),
+    ("mdf_finance:funds", False, {"admin", "finance", "channel_manager", "marketing_manager"}),
+    ("mdf_finance:payouts", False, {"admin", "finance"}),
+    ("mdf_finance:roi", False, EVERYONE),
 ]
 
 
@@ -273,7 +276,7 @@ def test_funds_pages_share_one_top_entry_with_a_section_row(member_of_role, port
     top = [str(item["label"]) for item in response.context["navigation"] if item["active"]]
     row = [str(item["label"]) for item in response.context["subnavigation"]]
     assert top == ["Funds"]
-    assert row == ["Funds", "MDF review"]
+    assert row == ["Funds", "MDF review", "Budgets", "MDF ROI"]
 
 
 def test_settings_stays_highlighted_across_settings_pages(member_of_role, portal_client):
