@@ -69,15 +69,6 @@ def _csv_response(filename: str, header, rows) -> HttpResponse:
     return response
 
 
-def _links(membership) -> dict[str, bool]:
-    """Which of the finance pages this member may open (the pages link to each other)."""
-    return {
-        "funds": has_capability(membership.role, "mdf.view_funds"),
-        "payouts": has_capability(membership.role, "mdf.pay"),
-        "roi": has_capability(membership.role, "mdf.roi"),
-    }
-
-
 # --- reads the pages share ---------------------------------------------------------------
 
 
@@ -202,7 +193,6 @@ def funds(request):
             "rows": _fund_figures(tenant, list(page.object_list)),
             "base_url": request.path,
             "can_manage": has_capability(request.membership.role, "mdf.manage_funds"),
-            "links": _links(request.membership),
         },
     )
 
@@ -258,7 +248,6 @@ def _fund_page(request, fund, *, allocate_form=None, tier_form=None, preview=Fal
         "report": report,
         "can_manage": can_manage,
         "can_run_accrual": can_manage and fund.accrues and report is None,
-        "links": _links(membership),
     }
     if can_manage and fund.expired_at is None:
         eligible = _eligible_partners(tenant, fund)
@@ -430,7 +419,6 @@ def _payouts_page(request, *, form=None, selected=(), status=200):
             "batches": batches,
             "form": form or PaymentForm(initial={"paid_on": today}),
             "today": today,
-            "links": _links(request.membership),
         },
         status=status,
     )
@@ -614,6 +602,5 @@ def roi_page(request):
             "page": per_request,
             "base_url": request.path,
             "chart": chart,
-            "links": _links(membership),
         },
     )

@@ -109,6 +109,7 @@ def payable_claims(*, tenant):
 
 
 def payout_batches(*, tenant):
+    """Batches of MDF claims, newest first, with their claim count and total."""
     return (
         PayoutBatch.objects.for_tenant(tenant)
         .select_related("created_by")
@@ -120,6 +121,7 @@ def payout_batches(*, tenant):
                 output_field=DecimalField(max_digits=16, decimal_places=2),
             ),
         )
+        .filter(claim_count__gt=0)  # incentive statements' batches are listed with them
         .order_by("-created_at", "-pk")
     )
 

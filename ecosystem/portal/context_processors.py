@@ -44,7 +44,8 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),
 ]
 GROUP_COLLAPSES_ABOVE = 2
-# Groups that collapse sooner: Funds' pages (overview, review, payouts) are one section.
+# Groups that collapse sooner: Funds' pages (overview, review, budgets, payouts, ROI) are
+# one section.
 GROUP_COLLAPSES_ABOVE_FOR = {FUNDS: 1}
 
 
@@ -61,7 +62,18 @@ def _entries(request, membership) -> list[dict]:
                     "active": request.path == url
                     or (prefix != "/" and request.path.startswith(prefix)),
                     "group": group[0] if group else None,
+                    "prefix": prefix,
                 }
+            )
+    # In a group, only the most specific entry is current (/mdf/payouts/ is Payouts, not
+    # also the /mdf/ overview).
+    for entry in entries:
+        if entry["active"] and entry["group"] is not None:
+            entry["active"] = not any(
+                other["active"]
+                and other["group"] == entry["group"]
+                and len(other["prefix"]) > len(entry["prefix"])
+                for other in entries
             )
     return entries
 
