@@ -36,16 +36,16 @@ NAVIGATION: list[tuple[Any, ...]] = [
     (_("Budgets"), "mdf_finance:funds", "mdf.view_funds", "/mdf/funds/", FUNDS),
     (_("MDF payouts"), "mdf_finance:payouts", "mdf.pay", "/mdf/payouts/", FUNDS),
     (_("MDF ROI"), "mdf_finance:roi", "mdf.roi", "/mdf/roi/", FUNDS),
+    (_("Incentives"), "incentives:statements", "incentives.view", "/incentives/", FUNDS),
     (_("Training"), "training:courses", "training.report", "/training/"),
     (_("Training"), "training:my_learning", "training.learn", "/training/"),
-    (_("Incentives"), "incentives:statements", "incentives.view", "/incentives/"),
     (_("Team"), "team", "staff.view", None),
     (_("Audit log"), "audit_log", "audit.view", None),
     (_("Settings"), "settings_branding", "branding.manage", "/settings/"),
 ]
 GROUP_COLLAPSES_ABOVE = 2
-# Groups that collapse sooner: Funds' pages (overview, review, budgets, payouts, ROI) are
-# one section.
+# Groups that collapse sooner: partner money (MDF overview, review, budgets, payouts, ROI
+# and incentives) is one section.
 GROUP_COLLAPSES_ABOVE_FOR = {FUNDS: 1}
 
 

@@ -187,7 +187,6 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
-        "Incentives",
         "Team",
         "Audit log",
         "Settings",
@@ -204,7 +203,6 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
-        "Incentives",
         "Team",
     ],
     "finance": [
@@ -217,7 +215,6 @@ NAVIGATION_BY_ROLE = {
         "CRM records",
         "Funds",
         "Training",
-        "Incentives",
         "Team",
     ],
     # Two onboarding entries stay in the top row: a group collapses above two.
@@ -232,7 +229,6 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Funds",
         "Training",
-        "Incentives",
     ],
     "partner_sales": [
         "Home",
@@ -243,7 +239,6 @@ NAVIGATION_BY_ROLE = {
         "Lead inbox",
         "Funds",
         "Training",
-        "Incentives",
     ],
 }
 
@@ -276,7 +271,7 @@ def test_funds_pages_share_one_top_entry_with_a_section_row(member_of_role, port
     top = [str(item["label"]) for item in response.context["navigation"] if item["active"]]
     row = [str(item["label"]) for item in response.context["subnavigation"]]
     assert top == ["Funds"]
-    assert row == ["Funds", "MDF review", "Budgets", "MDF ROI"]
+    assert row == ["Funds", "MDF review", "Budgets", "MDF ROI", "Incentives"]
 
 
 def test_settings_stays_highlighted_across_settings_pages(member_of_role, portal_client):
