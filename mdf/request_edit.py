@@ -77,6 +77,7 @@ def update_request(
         obj=request,
         payload={"request_id": request.pk, "partner_id": allocation.partner_id},
     )
+    services.tell_reviewers(request, _("MDF request updated: %(partner)s, %(title)s"))
     return request
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ecosystem.audit.services import record
 from ecosystem.errors import Conflict, NotFound, ValidationFailed
+from ecosystem.notifications.services import notify
 from ecosystem.outbox.services import emit
 from ecosystem.tenancy.models import Membership
 from partners.models import PartnerOrganisation, PartnerType, Region
@@ -210,7 +211,20 @@ def submit_request(*, tenant, actor: Membership, allocation_id: int, data: dict)
         obj=request,
         payload={"request_id": request.pk, "partner_id": allocation.partner_id},
     )
+    tell_reviewers(request, _("MDF request to review: %(partner)s, %(title)s"))
     return request
+
+
+def tell_reviewers(request: FundRequest, title: str) -> None:
+    """Tell the partner's reviewers a request waits for them (`title` names partner, title)."""
+    partner = request.allocation.partner
+    notify(
+        tenant=request.tenant,
+        recipients=claim_services.reviewers(request.tenant, partner),
+        kind="mdf.request_submitted",
+        title=title % {"partner": partner.name, "title": request.title},
+        url=claim_services.request_url(request.pk),
+    )
 
 
 def _locked_request(tenant, request_id) -> FundRequest:
@@ -300,6 +314,15 @@ def approve_request(
         obj=request,
         payload={"request_id": request.pk, "approved_amount": str(approved)},
     )
+    claim_services.tell_partner(
+        request,
+        kind="mdf.request_approved",
+        title=_("MDF request approved: %(title)s") % {"title": request.title},
+        body=_("%(amount)s %(currency)s approved. %(reason)s After the activity, claim it with "
+               "proof by %(deadline)s.")
+        % {"amount": approved, "currency": request.allocation.fund.currency,
+           "reason": reason, "deadline": request.claim_deadline},
+    )  # fmt: skip
     return request
 
 
@@ -317,6 +340,12 @@ def reject_request(*, tenant, actor: Membership, request_id: int, reason: str) -
            changes={"reason": reason})  # fmt: skip
     emit(tenant=tenant, name="mdf.request_rejected", obj=request,
          payload={"request_id": request.pk, "reason": reason})  # fmt: skip
+    claim_services.tell_partner(
+        request,
+        kind="mdf.request_rejected",
+        title=_("MDF request rejected: %(title)s") % {"title": request.title},
+        body=reason,
+    )
     return request
 
 
@@ -332,4 +361,10 @@ def request_changes(*, tenant, actor: Membership, request_id: int, message: str)
     _decide(request, actor, RequestStatus.CHANGES_REQUESTED, message)
     record(tenant=tenant, actor=actor.user, action="mdf.changes_requested", obj=request,
            changes={"message": message})  # fmt: skip
+    claim_services.tell_partner(
+        request,
+        kind="mdf.request_changes_requested",
+        title=_("Changes asked on your MDF request: %(title)s") % {"title": request.title},
+        body=message,
+    )
     return request
