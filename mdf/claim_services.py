@@ -53,6 +53,58 @@ def program_settings(tenant) -> MdfSettings:
     return found
 
 
+SETTING_LIMITS = {
+    "claim_deadline_days": (1, 365),
+    "first_reminder_days": (0, 365),
+    "last_reminder_days": (0, 365),
+    "review_sla_days": (1, 90),
+}
+
+
+@transaction.atomic
+def update_program_settings(*, tenant, actor: Membership, data: dict) -> MdfSettings:
+    """Change the claim deadline, its reminders and the review SLA (fund owners). Requests
+    approved from now on use the new deadline; those approved before keep theirs."""
+    require(actor, "mdf.manage_funds")
+    current = (
+        MdfSettings.objects.for_tenant(tenant)
+        .select_for_update()
+        .get(pk=program_settings(tenant).pk)
+    )
+    errors: dict[str, list[str]] = {}
+    values: dict[str, int] = {}
+    for name, (low, high) in SETTING_LIMITS.items():
+        try:
+            values[name] = int(data.get(name, getattr(current, name)))
+            if not low <= values[name] <= high:
+                raise ValueError
+        except (TypeError, ValueError):
+            errors[name] = [
+                _("Give a whole number of days from %(low)s to %(high)s.")
+                % {"low": low, "high": high}
+            ]
+    if not errors:
+        if values["first_reminder_days"] >= values["claim_deadline_days"]:
+            errors["first_reminder_days"] = [_("Remind before the deadline, not after it.")]
+        elif values["last_reminder_days"] > values["first_reminder_days"]:
+            errors["last_reminder_days"] = [
+                _("The last reminder comes after the first: give fewer days.")
+            ]
+    if errors:
+        raise ValidationFailed(errors=errors)
+    changes = {
+        name: [getattr(current, name), value]
+        for name, value in values.items()
+        if getattr(current, name) != value
+    }
+    for name, value in values.items():
+        setattr(current, name, value)
+    current.save()
+    record(tenant=tenant, actor=actor.user, action="mdf.settings_changed", obj=current,
+           changes=changes)  # fmt: skip
+    return current
+
+
 def request_url(request_id: int) -> str:
     return f"/mdf/requests/{request_id}/"
 

@@ -113,3 +113,21 @@ class RoiFilterForm(forms.Form):
         self.fields["fund"].choices = [("", _("All funds"))] + [
             (fund.pk, f"{fund.name} ({fund.currency})") for fund in funds
         ]
+
+
+class ProgramSettingsForm(forms.Form):
+    claim_deadline_days = forms.IntegerField(
+        label=_("Claim deadline (days after the activity ends)"), min_value=1, max_value=365
+    )
+    first_reminder_days = forms.IntegerField(
+        label=_("First reminder (days before the deadline)"), min_value=0, max_value=365
+    )
+    last_reminder_days = forms.IntegerField(
+        label=_("Last reminder (days before the deadline)"), min_value=0, max_value=365
+    )
+    review_sla_days = forms.IntegerField(
+        label=_("Review within (days)"),
+        min_value=1,
+        max_value=90,
+        help_text=_("Requests and claims waiting longer are marked overdue in the queue."),
+    )

@@ -23,4 +23,5 @@ urlpatterns = [
     path("payouts/payable.csv", finance_views.payable_csv, name="payable_csv"),
     path("payouts/batches/<int:pk>.csv", finance_views.batch_csv, name="batch_csv"),
     path("roi/", finance_views.roi_page, name="roi"),
+    path("settings/", finance_views.program_settings_page, name="settings"),
 ]

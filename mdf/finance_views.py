@@ -24,12 +24,13 @@ from ecosystem.portal.selectors import tenant_zone
 from ecosystem.tenancy.roles import has_capability
 from partners.models import PartnerOrganisation, Tier
 
-from . import period_services, roi, selectors
+from . import claim_services, period_services, roi, selectors
 from .claim_services import claim_url, request_url
 from .finance_forms import (
     AllocateForm,
     FundForm,
     PaymentForm,
+    ProgramSettingsForm,
     RoiFilterForm,
     TierAllocationForm,
 )
@@ -604,3 +605,26 @@ def roi_page(request):
             "chart": chart,
         },
     )
+
+
+@requires("mdf.manage_funds")
+def program_settings_page(request):
+    """The claim deadline, its reminders and the review SLA."""
+    current = claim_services.program_settings(request.tenant)
+    initial = {name: getattr(current, name) for name in claim_services.SETTING_LIMITS}
+    form = ProgramSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim_services.update_program_settings(
+                tenant=request.tenant, actor=request.membership, data=form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, _("MDF settings saved."))
+            return redirect("mdf_finance:settings")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "mdf/finance/settings.html", {"form": form}, status=status)

@@ -27,7 +27,7 @@ END = TODAY + datetime.timedelta(days=60)
 FUND_READERS = {"admin", "finance", "channel_manager", "marketing_manager"}
 FUND_OWNERS = {"admin", "finance"}
 PAYERS = {"admin", "finance"}
-ROI_READERS = FUND_READERS | {"partner_admin", "partner_sales", "partner_marketing"}
+ROI_READERS = FUND_READERS | {"executive", "partner_admin", "partner_sales", "partner_marketing"}
 
 
 @pytest.fixture
@@ -120,6 +120,7 @@ PAGES = [
     ("mdf_finance:payouts", False, PAYERS),
     ("mdf_finance:payable_csv", False, PAYERS),
     ("mdf_finance:roi", False, ROI_READERS),
+    ("mdf_finance:settings", False, FUND_OWNERS),
 ]
 
 
@@ -786,5 +787,45 @@ def test_roi_without_claims_is_an_empty_state(tenant, finance, portal_client):
 def test_finance_gets_the_payouts_navigation_entry(role, shown, tenant, make_member, portal_client):
     member = make_member(tenant, Role(role))
     response = portal_client(member).get(reverse("mdf_finance:funds"))
-    labels = [str(item["label"]) for item in response.context["navigation"]]
+    labels = [str(item["label"]) for item in response.context["subnavigation"]]
     assert ("MDF payouts" in labels) is shown
+
+
+@pytest.mark.django_db
+def test_fund_owners_set_the_claim_deadline_reminders_and_sla(tenant, admin, portal_client):
+    from mdf.claim_services import program_settings
+
+    url = reverse("mdf_finance:settings")
+    client = portal_client(admin)
+    page = client.get(url)
+    assert page.status_code == 200 and 'value="60"' in page.content.decode()
+
+    refused = client.post(
+        url,
+        {
+            "claim_deadline_days": "30",
+            "first_reminder_days": "30",
+            "last_reminder_days": "3",
+            "review_sla_days": "5",
+        },
+    )
+    assert refused.status_code == 400
+    assert "Remind before the deadline" in refused.content.decode()
+
+    saved = client.post(
+        url,
+        {
+            "claim_deadline_days": "45",
+            "first_reminder_days": "10",
+            "last_reminder_days": "2",
+            "review_sla_days": "3",
+        },
+    )
+    assert saved.status_code == 302
+    current = program_settings(tenant)
+    assert (
+        current.claim_deadline_days,
+        current.first_reminder_days,
+        current.last_reminder_days,
+        current.review_sla_days,
+    ) == (45, 10, 2, 3)

@@ -38,6 +38,7 @@ PAGES = [
     ("mdf_finance:funds", False, {"admin", "finance", "channel_manager", "marketing_manager"}),
     ("mdf_finance:payouts", False, {"admin", "finance"}),
     ("mdf_finance:roi", False, EVERYONE),
+    ("mdf_finance:settings", False, {"admin", "finance"}),
 ]
 
 

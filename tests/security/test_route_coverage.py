@@ -141,6 +141,7 @@ ROUTES_WITHOUT_IDS = {
     "mdf_finance:payouts_pay_batch",
     "mdf_finance:payable_csv",
     "mdf_finance:roi",
+    "mdf_finance:settings",
     "mdf-fund-list",
     "mdf-allocation-list",
     "mdf-request-list",
