@@ -197,7 +197,8 @@ def _assert_mdf_unchanged(world):
             "3000.00",
         )
     assert ProofFile.objects.across_tenants().count() == 2
-    assert Claim.objects.across_tenants().count() == 2
+    # These two, and another program's approved claim (_foreign_mdf).
+    assert Claim.objects.across_tenants().count() == 3
 
 
 def _foreign_mdf(other_tenant, foreign_partner) -> dict:
@@ -223,7 +224,7 @@ def _foreign_mdf(other_tenant, foreign_partner) -> dict:
     batch = PayoutBatch.objects.for_tenant(other_tenant).create(
         tenant=other_tenant, reference="GLOBEX-1", method="check", paid_on=day
     )
-    return {"foreign_fund": fund, "foreign_claim": claim, "foreign_batch": batch}
+    return {"foreign_budget": fund, "foreign_payable_claim": claim, "foreign_batch": batch}
 
 
 # (method, url name, objects whose ids make the URL)
@@ -277,12 +278,12 @@ ANOTHER_TENANTS_IDS = [
     ("get", "leads:rule_edit", ["foreign_routing_rule"]),
     ("post", "leads:rule_edit", ["foreign_routing_rule"]),
     ("post", "leads:rule_delete", ["foreign_routing_rule"]),
-    ("get", "mdf_finance:fund_detail", ["foreign_fund"]),
-    ("post", "mdf_finance:fund_allocate", ["foreign_fund"]),
-    ("post", "mdf_finance:fund_allocate_by_tier", ["foreign_fund"]),
-    ("post", "mdf_finance:fund_run_accrual", ["foreign_fund"]),
-    ("get", "mdf_finance:fund_accrual_csv", ["foreign_fund"]),
-    ("post", "mdf_finance:payouts_pay_claim", ["foreign_claim"]),
+    ("get", "mdf_finance:fund_detail", ["foreign_budget"]),
+    ("post", "mdf_finance:fund_allocate", ["foreign_budget"]),
+    ("post", "mdf_finance:fund_allocate_by_tier", ["foreign_budget"]),
+    ("post", "mdf_finance:fund_run_accrual", ["foreign_budget"]),
+    ("get", "mdf_finance:fund_accrual_csv", ["foreign_budget"]),
+    ("post", "mdf_finance:payouts_pay_claim", ["foreign_payable_claim"]),
     ("get", "mdf_finance:batch_csv", ["foreign_batch"]),
 ]
 
@@ -537,8 +538,9 @@ def _assert_nothing_changed(world):
     assert RoutingRule.objects.across_tenants().get(pk=world["foreign_routing_rule"].pk).name == (
         "Globex rule"
     )
-    assert Claim.objects.across_tenants().get(pk=world["foreign_claim"].pk).status == "approved"
-    assert Allocation.objects.across_tenants().filter(fund=world["foreign_fund"]).count() == 1
+    payable = Claim.objects.across_tenants().get(pk=world["foreign_payable_claim"].pk)
+    assert payable.status == "approved"
+    assert Allocation.objects.across_tenants().filter(fund=world["foreign_budget"]).count() == 1
     assert not AccrualRun.objects.across_tenants().exists()
     _assert_incentives_unchanged(world)
 
