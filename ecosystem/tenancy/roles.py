@@ -125,6 +125,27 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "incentives.view": EVERYONE,
     "incentives.manage": frozenset({Role.ADMIN, Role.FINANCE}),
     "incentives.approve": frozenset({Role.FINANCE, Role.ADMIN}),
+    # Through-channel marketing. Every member reads the content library (partners what
+    # their audience lets them see); marketing managers and admins write it, the co-brand
+    # templates, campaigns and announcements and approve renditions. Partner admins and
+    # marketers activate campaigns, co-brand, email their own lists and keep their feed;
+    # partner sellers co-brand too.
+    "content.view": EVERYONE,
+    "content.manage": frozenset({Role.ADMIN, Role.MARKETING_MANAGER}),
+    "cobrand.use": PARTNER_ROLES,
+    "cobrand.manage": frozenset({Role.ADMIN, Role.MARKETING_MANAGER}),
+    "campaigns.view": EVERYONE,
+    "campaigns.manage": frozenset({Role.ADMIN, Role.MARKETING_MANAGER}),
+    "campaigns.activate": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    "campaigns.outreach": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    "feed.manage": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    "announcements.view": EVERYONE,
+    "announcements.manage": frozenset({Role.ADMIN, Role.MARKETING_MANAGER, Role.CHANNEL_MANAGER}),
+    "events.view": EVERYONE,
+    "events.manage": frozenset({Role.ADMIN, Role.MARKETING_MANAGER, Role.CHANNEL_MANAGER}),
+    "events.host": frozenset({Role.PARTNER_ADMIN, Role.PARTNER_MARKETING}),
+    # Campaign and content results: staff for the program, partner people their own.
+    "marketing.results": STAFF_ROLES | PARTNER_ROLES,
 }
 
 
