@@ -249,6 +249,38 @@ def record_created(lead: Lead, actor: Membership | None) -> None:
     emit(tenant=lead.tenant, name="lead.created", obj=lead, payload=_payload(lead))
 
 
+@transaction.atomic
+def capture_partner_lead(
+    *, tenant, partner, data: Mapping[str, Any], source: str = Lead.Source.CAMPAIGN
+) -> Lead:
+    """A lead the partner's own marketing brought in (its campaign landing page, an event it
+    co-hosted): already the partner's (`accepted`, never routed to anyone else). The
+    partner's sellers are told. Validation is `clean_lead`'s, so a bad field is a 400
+    naming it."""
+    if source not in Lead.Source.values:
+        raise ValidationFailed(_("Choose a valid source."), field="source")
+    unknown = sorted(set(data) - set(LEAD_FIELDS))
+    if unknown:
+        raise ValidationFailed(errors={name: [_("Unknown field.")] for name in unknown})
+    values, errors = clean_lead(data)
+    if errors:
+        raise refusal(errors)
+    lead = build_lead(tenant, None, values, source)
+    lead.partner = partner
+    lead.status = LeadStatus.ACCEPTED
+    lead.save()
+    record_created(lead, None)
+    notify(
+        tenant=tenant,
+        recipients=_partner_people(tenant, partner.pk),
+        kind="lead.captured",
+        title=_("New lead from your marketing: %(company)s") % {"company": lead.company_name},
+        body=lead.interest,
+        url=_lead_url(lead),
+    )
+    return lead
+
+
 # --- routing ---------------------------------------------------------------------------------
 
 

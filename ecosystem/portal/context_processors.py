@@ -13,6 +13,10 @@ from ecosystem.tenancy.roles import has_capability
 # more than two of them; the group's pages then show its entries as a second row.
 ONBOARDING = _("Onboarding")
 FUNDS = _("Funds")
+# Through-channel marketing. Entries, in this order, after Incentives: Content (/content/),
+# Co-branding (/cobrand/), Campaigns (/campaigns/), Announcements (/announcements/),
+# Events (/events/), Results (/marketing/results/).
+MARKETING = _("Marketing")
 NAVIGATION: list[tuple[Any, ...]] = [
     (_("Home"), "home", "portal.use", None),
     (_("Partners"), "partners:list", "partners.view_all", None),
@@ -45,8 +49,8 @@ NAVIGATION: list[tuple[Any, ...]] = [
 ]
 GROUP_COLLAPSES_ABOVE = 2
 # Groups that collapse sooner: partner money (MDF overview, review, budgets, payouts, ROI
-# and incentives) is one section.
-GROUP_COLLAPSES_ABOVE_FOR = {FUNDS: 1}
+# and incentives) is one section, and so is marketing.
+GROUP_COLLAPSES_ABOVE_FOR = {FUNDS: 1, MARKETING: 1}
 
 
 def _entries(request, membership) -> list[dict]:
